@@ -1,0 +1,58 @@
+#pragma once
+/// @file
+/// Exceptions thrown by chainrule, diagnostics switches and the library's log level.
+
+#include <stdexcept>
+#include <string>
+
+namespace chainrule::ad {
+
+/// Base of every exception chainrule throws; the message starts with "chainrule: <operation>:".
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message) : std::runtime_error(message) {}
+};
+
+/// Operands whose shapes do not fit the operation; the message names both shapes.
+class ShapeError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Misuse of a tape: a Var from a cleared or destroyed tape, Vars of two tapes mixed,
+/// backward of a non-scalar without a seed.
+class TapeError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// With anomaly detection on: the first operation whose value or gradient is not finite.
+class AnomalyError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Check every recorded value and every gradient for NaN/Inf and throw AnomalyError naming
+/// the operation that produced it. Off by default (it costs a pass over each tensor).
+void set_detect_anomaly(bool enabled);
+bool detect_anomaly();
+
+/// RAII switch for anomaly detection: on for a scope, previous state restored after.
+class AnomalyGuard {
+ public:
+  explicit AnomalyGuard(bool enabled = true);
+  ~AnomalyGuard();
+  AnomalyGuard(const AnomalyGuard&) = delete;
+  AnomalyGuard& operator=(const AnomalyGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+/// Verbosity of chainrule's own diagnostics (an spdlog logger named "chainrule").
+enum class LogLevel { trace, debug, info, warn, error, off };
+
+/// Default: off, so the library prints nothing unless asked.
+void set_log_level(LogLevel level);
+
+}  // namespace chainrule::ad

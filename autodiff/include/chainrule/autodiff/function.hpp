@@ -1,0 +1,45 @@
+#pragma once
+/// @file
+/// User-defined differentiable operations (like PyTorch's `autograd.Function`).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chainrule/autodiff/var.hpp"
+
+namespace chainrule::ad {
+
+/// Derive from Function to add an operation chainrule does not have:
+/// ```
+/// struct Cube : ad::Function {
+///   std::string name() const override { return "cube"; }
+///   ad::Tensor forward(const std::vector<ad::Var>& in) override {
+///     return in[0].value() * in[0].value() * in[0].value();
+///   }
+///   std::vector<ad::Var> backward(const ad::Var& g, const std::vector<ad::Var>& in,
+///                                 const ad::Var& out) override {
+///     return {g * 3.0 * ad::square(in[0])};
+///   }
+/// };
+/// ad::Var y = ad::apply(std::make_unique<Cube>(), {x});
+/// ```
+/// `backward` returns one gradient per input, shaped like the output (broadcasting is
+/// undone for you) or like that input; an empty Var means "no gradient". Write it with
+/// chainrule operations and second derivatives through `create_graph` are exact too.
+class Function {
+ public:
+  virtual ~Function() = default;
+  /// Names the operation in error messages, anomaly reports and graph views.
+  virtual std::string name() const = 0;
+  /// Computes the result from the inputs' values.
+  virtual Tensor forward(const std::vector<Var>& inputs) = 0;
+  /// Vector–Jacobian product: given d(loss)/d(output), the d(loss)/d(input) of each input.
+  virtual std::vector<Var> backward(const Var& grad_output, const std::vector<Var>& inputs,
+                                    const Var& output) = 0;
+};
+
+/// Records `function` applied to `inputs` (all on one tape) and returns its output.
+Var apply(std::unique_ptr<Function> function, const std::vector<Var>& inputs);
+
+}  // namespace chainrule::ad

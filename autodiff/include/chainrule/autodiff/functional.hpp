@@ -1,0 +1,27 @@
+#pragma once
+/// @file
+/// `grad`: gradients as values, without touching the leaves' accumulated gradients.
+
+#include <vector>
+
+#include "chainrule/autodiff/var.hpp"
+
+namespace chainrule::ad {
+
+struct GradOptions {
+  /// Record the reverse sweep itself, so the returned gradients can be differentiated again
+  /// (Hessians, gradient penalties). Without it the gradients are constants.
+  bool create_graph = false;
+};
+
+/// d output / d input for each input (any recorded Var, leaf or not), as Vars of the inputs'
+/// shapes. `output` must hold one element. Inputs the output does not depend on get zeros.
+/// Only nodes on a path from an input to the output are visited.
+std::vector<Var> grad(const Var& output, const std::vector<Var>& inputs,
+                      const GradOptions& options = {});
+/// Vector–Jacobian product: `grad` for an output of any shape, seeded with `seed` (the
+/// output's shape); gives seedᵀ·∂output/∂input for each input.
+std::vector<Var> vjp(const Var& output, const std::vector<Var>& inputs, const Tensor& seed,
+                     const GradOptions& options = {});
+
+}  // namespace chainrule::ad

@@ -1,0 +1,60 @@
+#pragma once
+/// @file
+/// `Tape`: the record of operations that the reverse sweep walks backwards.
+
+#include <cstddef>
+#include <memory>
+
+namespace chainrule::ad {
+
+namespace detail {
+class TapeImpl;
+}
+
+/// Records every operation on Vars, in creation order (which is a topological order, so the
+/// reverse sweep is one backwards loop).
+///
+/// `clear()` forgets the recorded operations but keeps the node storage and tensor buffers,
+/// so a training loop that clears the tape every iteration runs in flat memory. Each thread
+/// has a default tape (`current_tape()`); `TapeScope` makes another tape current for a scope.
+/// A tape belongs to one thread at a time.
+class Tape {
+ public:
+  Tape();
+  ~Tape();
+  Tape(const Tape&) = delete;
+  Tape& operator=(const Tape&) = delete;
+
+  /// Forgets every recorded node; Vars recorded so far become invalid. Storage is kept.
+  void clear();
+  /// Number of nodes recorded since the last clear.
+  std::size_t size() const;
+  /// Bytes held by the tape: node storage and tensor buffers, including reusable ones.
+  std::size_t bytes() const;
+  /// Nodes the storage can hold before it grows.
+  std::size_t capacity() const;
+
+  detail::TapeImpl& impl() { return *impl_; }
+  const detail::TapeImpl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<detail::TapeImpl> impl_;
+};
+
+/// The tape new leaves are recorded on: the innermost `TapeScope`'s, else this thread's
+/// default tape.
+Tape& current_tape();
+
+/// Makes `tape` the current tape of this thread until the scope ends.
+class TapeScope {
+ public:
+  explicit TapeScope(Tape& tape);
+  ~TapeScope();
+  TapeScope(const TapeScope&) = delete;
+  TapeScope& operator=(const TapeScope&) = delete;
+
+ private:
+  Tape* previous_;
+};
+
+}  // namespace chainrule::ad

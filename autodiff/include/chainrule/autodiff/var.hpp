@@ -1,0 +1,78 @@
+#pragma once
+/// @file
+/// `Var`: a handle to one tensor recorded on a tape.
+
+#include <cstdint>
+#include <string_view>
+
+#include "chainrule/autodiff/tensor.hpp"
+
+namespace chainrule::ad {
+
+class Tape;
+namespace detail {
+struct TapeSlot;
+class TapeImpl;
+}  // namespace detail
+
+/// A handle to a value recorded on a tape: a leaf (`variable`, `constant`, `Parameter::var`)
+/// or the result of an operation. Copying a Var copies the handle, not the tensor.
+///
+/// A Var is valid until its tape is cleared or destroyed; using it after that throws
+/// TapeError (it never reads freed memory).
+class Var {
+ public:
+  /// An empty handle; every accessor throws until a recorded Var is assigned to it.
+  Var() = default;
+
+  /// The recorded value.
+  const Tensor& value() const;
+  /// The gradient accumulated by `backward()` into this leaf (zeros before the first
+  /// backward). Throws for non-leaves: use `ad::grad(y, {v})` for those.
+  const Tensor& grad() const;
+  /// Resets the accumulated gradient of this leaf to zeros.
+  void zero_grad() const;
+
+  Shape shape() const;
+  std::size_t size() const;
+  std::size_t dimension() const;
+  /// The single element of a one-element Var.
+  double item() const;
+
+  /// True when a gradient flows to this Var (a `variable` or anything computed from one).
+  bool requires_grad() const;
+  bool is_leaf() const;
+  /// The name of the operation that produced this Var ("variable", "matmul", ...).
+  std::string_view op_name() const;
+
+  /// Reverse sweep from this one-element Var: accumulates d(this)/d(leaf) into the `grad()`
+  /// of every leaf that requires a gradient.
+  void backward() const;
+  /// Reverse sweep seeded with `seed` (same shape as this Var): accumulates seedᵀ·J.
+  void backward(const Tensor& seed) const;
+
+  /// The tape this Var is recorded on.
+  Tape& tape() const;
+  /// Position on the tape (creation order).
+  std::uint32_t index() const { return index_; }
+  /// False for an empty Var or one whose tape has been cleared or destroyed.
+  bool valid() const noexcept;
+
+ private:
+  friend class detail::TapeImpl;
+  Var(detail::TapeSlot* slot, std::uint32_t index, std::uint64_t generation)
+      : slot_(slot), index_(index), generation_(generation) {}
+
+  detail::TapeSlot* slot_ = nullptr;
+  std::uint32_t index_ = 0;
+  std::uint64_t generation_ = 0;
+};
+
+/// A leaf that requires a gradient, recorded on the current tape.
+Var variable(Tensor value);
+/// A leaf without a gradient, recorded on the current tape.
+Var constant(Tensor value);
+/// A one-element constant.
+Var constant(double value);
+
+}  // namespace chainrule::ad

@@ -1,0 +1,74 @@
+// Broadcasting: the shape rule, and summing a gradient back to an operand's shape.
+// Kept in one place and reused by every operation (like Flashlight's sumAs).
+
+#include "chainrule/autodiff/errors.hpp"
+#include "sweep.hpp"
+
+#include <xtensor/xreducer.hpp>
+#include <xtensor/xtensor.hpp>
+
+namespace chainrule::ad::detail {
+
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
+  const std::size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    const std::size_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    if (da != db && da != 1 && db != 1) {
+      throw ShapeError(std::string("chainrule: ") + op + ": shapes " + to_string(a) + " and " +
+                       to_string(b) + " cannot be broadcast together");
+    }
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+namespace {
+
+// The common bias-gradient cases, as plain loops: (r, c) → (r, 1) and (r, c) → (1, c)/(c).
+bool reduce_matrix(const Tensor& src, Tensor& dst, const Shape& dst_shape, bool assign) {
+  if (src.dimension() != 2) return false;
+  const std::size_t rows = src.shape()[0];
+  const std::size_t cols = src.shape()[1];
+  const bool to_column = dst_shape == Shape{rows, 1};
+  const bool to_row = dst_shape == Shape{1, cols} || dst_shape == Shape{cols};
+  if (!to_column && !to_row) return false;
+  if (assign) {
+    dst.resize(dst_shape);
+    dst.fill(0.0);
+  }
+  const double* s = src.data();
+  double* d = dst.data();
+  for (std::size_t r = 0; r < rows; ++r) {
+    const double* row = s + r * cols;
+    if (to_column) {
+      double total = 0.0;
+      for (std::size_t c = 0; c < cols; ++c) total += row[c];
+      d[r] += total;
+    } else {
+      for (std::size_t c = 0; c < cols; ++c) d[c] += row[c];
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void reduce_into(const Tensor& src, Tensor& dst, const Shape& dst_shape, bool assign) {
+  if (reduce_matrix(src, dst, dst_shape, assign)) return;
+  const std::size_t lead = src.dimension() - dst_shape.size();
+  std::vector<std::size_t> axes;
+  for (std::size_t a = 0; a < src.dimension(); ++a) {
+    if (a < lead || (dst_shape[a - lead] == 1 && src.shape()[a] != 1)) axes.push_back(a);
+  }
+  Tensor reduced = xt::sum(src, axes, xt::evaluation_strategy::immediate);
+  reduced.reshape(dst_shape);
+  if (assign) {
+    dst = std::move(reduced);
+  } else {
+    dst += reduced;
+  }
+}
+
+}  // namespace chainrule::ad::detail

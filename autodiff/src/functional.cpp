@@ -1,0 +1,57 @@
+// ad::grad: gradients as values, leaves left untouched.
+
+#include "chainrule/autodiff/functional.hpp"
+
+#include <xtensor/xbuilder.hpp>
+
+#include "chainrule/autodiff/errors.hpp"
+#include "sweep.hpp"
+
+namespace chainrule::ad {
+namespace {
+
+std::vector<std::uint32_t> input_indices(detail::TapeImpl& tape, const std::vector<Var>& inputs) {
+  std::vector<std::uint32_t> indices;
+  indices.reserve(inputs.size());
+  for (const Var& v : inputs) {
+    if (&detail::TapeImpl::of(v, "grad") != &tape) {
+      throw TapeError("chainrule: grad: an input is recorded on a different tape than the output");
+    }
+    indices.push_back(v.index());
+  }
+  return indices;
+}
+
+}  // namespace
+
+std::vector<Var> grad(const Var& output, const std::vector<Var>& inputs,
+                      const GradOptions& options) {
+  const Tensor& value = output.value();
+  if (value.size() != 1) {
+    throw TapeError("chainrule: grad: the output has shape " + to_string(shape_of(value)) +
+                    "; grad() without a seed needs a one-element output");
+  }
+  return vjp(output, inputs, xt::ones<double>(value.shape()), options);
+}
+
+std::vector<Var> vjp(const Var& output, const std::vector<Var>& inputs, const Tensor& seed,
+                     const GradOptions& options) {
+  detail::TapeImpl& tape = detail::TapeImpl::of(output, "grad");
+  const std::vector<std::uint32_t> indices = input_indices(tape, inputs);
+  if (indices.empty()) return {};
+  if (options.create_graph) {
+    return detail::graph_sweep(tape, output.index(), detail::record_constant(tape, seed), indices);
+  }
+  const std::uint32_t lowest = detail::reverse_sweep(tape, output.index(), seed, indices, false);
+  std::vector<Var> result;
+  result.reserve(indices.size());
+  for (std::uint32_t i : indices) {
+    const detail::Node& n = tape.node(i);
+    const bool reached = i >= lowest && i <= output.index() && n.has_adjoint;
+    result.push_back(detail::record_constant(
+        tape, reached ? n.adjoint : Tensor(xt::zeros<double>(n.val().shape()))));
+  }
+  return result;
+}
+
+}  // namespace chainrule::ad

@@ -1,0 +1,132 @@
+#pragma once
+// Internal: how a tape stores what it records.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <boost/container/small_vector.hpp>
+
+#include "chainrule/autodiff/function.hpp"
+#include "chainrule/autodiff/tape.hpp"
+#include "chainrule/autodiff/tensor.hpp"
+#include "chainrule/autodiff/var.hpp"
+
+namespace chainrule::ad::detail {
+
+class TensorSweep;
+class GraphSweep;
+
+/// Static description of one kind of operation: its name and its backward rule, written
+/// once as a template and instantiated for plain tensors and for recorded Vars.
+struct OpRule {
+  const char* name;
+  void (*backward)(TensorSweep&);
+  void (*backward_graph)(GraphSweep&);
+};
+
+/// The few numbers an operation's backward needs besides tensors.
+struct OpParams {
+  double a = 0.0;
+  double b = 0.0;
+  std::size_t axis = 0;
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  std::size_t extent = 0;
+  bool keepdims = false;
+};
+
+struct ParameterData {
+  Tensor value;
+  Tensor grad;
+  std::string name;
+};
+
+enum class LeafKind : std::uint8_t { variable, constant, parameter };
+
+/// One recorded value. Nodes are reused after Tape::clear(): their tensors keep their
+/// buffers, so a loop that records the same shapes again allocates nothing.
+struct Node {
+  Tensor value;    // result, or a tape-owned leaf's value
+  Tensor adjoint;  // d(seeded output)/d(this) during a sweep
+  Tensor grad;     // accumulated gradient of a tape-owned leaf
+  Tensor aux;      // tensor data an operation's backward needs (where's condition)
+  std::shared_ptr<ParameterData> parameter;  // persistent leaf: value and grad live there
+  std::unique_ptr<Function> function;        // user-defined operation
+  std::string label;                         // its name, kept for op_name()
+  const OpRule* rule = nullptr;              // nullptr for leaves
+  boost::container::small_vector<std::uint32_t, 2> inputs;
+  OpParams params;
+  LeafKind leaf = LeafKind::constant;
+  bool requires_grad = false;
+  bool has_adjoint = false;  // sweep scratch: an adjoint reached this node
+  bool needed = false;       // sweep scratch: lies on a path from a requested input
+
+  bool is_leaf() const { return rule == nullptr; }
+  const Tensor& val() const { return parameter ? parameter->value : value; }
+  const char* name() const;
+};
+
+/// A tape's identity as Vars see it. Slots are never freed (a destroyed tape's slot is
+/// reused by the next tape), and `generation` changes at every clear and destruction, so a
+/// stale Var is detected by comparing two integers instead of touching freed memory.
+struct TapeSlot {
+  std::atomic<TapeImpl*> tape{nullptr};
+  std::atomic<std::uint64_t> generation{1};
+};
+
+class TapeImpl {
+ public:
+  explicit TapeImpl(Tape& owner);
+  ~TapeImpl();
+  TapeImpl(const TapeImpl&) = delete;
+  TapeImpl& operator=(const TapeImpl&) = delete;
+
+  Node& node(std::uint32_t i) { return blocks_[i >> block_bits][i & block_mask]; }
+  const Node& node(std::uint32_t i) const { return blocks_[i >> block_bits][i & block_mask]; }
+  std::uint32_t size() const { return size_; }
+  std::size_t capacity() const { return blocks_.size() * block_size; }
+  std::size_t bytes() const;
+  Tape& owner() const { return *owner_; }
+
+  /// Appends a node with fresh bookkeeping (buffers of a reused node are kept).
+  std::uint32_t push(const OpRule* rule);
+  /// Drops the last node (an operation that threw half-way).
+  void pop();
+  void clear();
+
+  Var handle(std::uint32_t i) const { return Var(slot_, i, slot_->generation.load()); }
+
+  /// The tape of a Var, checked: throws TapeError for an empty or stale Var.
+  static TapeImpl& of(const Var& v, const char* op);
+  static std::uint32_t index(const Var& v) { return v.index_; }
+
+  // Scratch for sweeps, kept to reuse its storage.
+  std::vector<Var> graph_adjoints;
+  Tensor scratch;
+
+ private:
+  static constexpr std::uint32_t block_bits = 8;
+  static constexpr std::uint32_t block_size = 1u << block_bits;
+  static constexpr std::uint32_t block_mask = block_size - 1;
+
+  std::vector<std::unique_ptr<Node[]>> blocks_;
+  std::uint32_t size_ = 0;
+  Tape* owner_;
+  TapeSlot* slot_;
+};
+
+/// The one tape shared by the operands of an operation; throws TapeError when they come
+/// from different tapes.
+TapeImpl& common_tape(std::span<const Var* const> operands, const char* op);
+
+/// With anomaly detection on, throws AnomalyError if `t` has a NaN/Inf.
+void check_finite(const Tensor& t, const char* op, const char* what);
+
+/// The library's logger ("chainrule"), off unless set_log_level says otherwise.
+void log_debug(const std::string& message);
+
+}  // namespace chainrule::ad::detail

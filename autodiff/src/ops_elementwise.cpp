@@ -1,0 +1,397 @@
+// Elementwise operations: each forward next to its backward rule.
+// A rule is a template over the sweep (see sweep.hpp): with tensors its expressions are
+// lazy and land directly in the input's adjoint; with Vars they are recorded.
+
+#include <xtensor/xmath.hpp>
+#include <xtensor/xoperation.hpp>
+
+#include "chainrule/autodiff/errors.hpp"
+#include "sweep.hpp"
+
+namespace chainrule::ad {
+namespace {
+
+using detail::Node;
+using detail::OpParams;
+using detail::record;
+
+// ---- helpers with one name for tensors (lazy expressions) and for Vars (recorded) --------
+
+Var mask_constant(const Var& like, Tensor mask) {
+  return detail::record_constant(detail::TapeImpl::of(like, "mask"), std::move(mask));
+}
+
+auto positive_mask(const Tensor& x) { return xt::cast<double>(x > 0.0); }
+Var positive_mask(const Var& x) { return mask_constant(x, positive_mask(x.value())); }
+
+auto greater_equal_mask(const Tensor& a, const Tensor& b) { return xt::cast<double>(a >= b); }
+Var greater_equal_mask(const Var& a, const Var& b) {
+  return mask_constant(a, greater_equal_mask(a.value(), b.value()));
+}
+
+auto less_equal_mask(const Tensor& a, const Tensor& b) { return xt::cast<double>(a <= b); }
+Var less_equal_mask(const Var& a, const Var& b) {
+  return mask_constant(a, less_equal_mask(a.value(), b.value()));
+}
+
+auto inside_mask(const Tensor& x, double lo, double hi) {
+  return xt::cast<double>(x >= lo && x <= hi);
+}
+Var inside_mask(const Var& x, double lo, double hi) {
+  return mask_constant(x, inside_mask(x.value(), lo, hi));
+}
+
+auto logistic(const Tensor& x) { return 1.0 / (1.0 + xt::exp(-x)); }
+Var logistic(const Var& x) { return sigmoid(x); }
+
+// Checks broadcast compatibility without allocating; the message names op and shapes.
+void check_broadcast(const Tensor& a, const Tensor& b, const char* op) {
+  const auto& sa = a.shape();
+  const auto& sb = b.shape();
+  const std::size_t n = std::min(sa.size(), sb.size());
+  for (std::size_t i = 1; i <= n; ++i) {
+    const std::size_t da = sa[sa.size() - i];
+    const std::size_t db = sb[sb.size() - i];
+    if (da != db && da != 1 && db != 1) {
+      detail::broadcast_shapes(shape_of(a), shape_of(b), op);  // throws with the message
+    }
+  }
+}
+
+template <class Rule, class Compute>
+Var binary(const Var& a, const Var& b, Compute compute) {
+  const Tensor& av = a.value();
+  const Tensor& bv = b.value();
+  check_broadcast(av, bv, Rule::name);
+  return record<Rule>({&a, &b}, {}, [&](Node& n) { compute(av, bv, n.value); });
+}
+
+template <class Rule, class Compute>
+Var unary(const Var& x, Compute compute, const OpParams& params = {}) {
+  const Tensor& xv = x.value();
+  return record<Rule>({&x}, params, [&](Node& n) { compute(xv, n.value); });
+}
+
+// ---- rules ---------------------------------------------------------------------------------
+
+struct Add {
+  static constexpr const char* name = "add";
+  template <class S>
+  static void backward(S& s) {
+    s.accumulate(0, s.grad());
+    s.accumulate(1, s.grad());
+  }
+};
+
+struct Sub {
+  static constexpr const char* name = "sub";
+  template <class S>
+  static void backward(S& s) {
+    s.accumulate(0, s.grad());
+    if (s.needs(1)) s.accumulate(1, -s.grad());
+  }
+};
+
+struct Mul {
+  static constexpr const char* name = "mul";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() * s.in(1));
+    if (s.needs(1)) s.accumulate(1, s.grad() * s.in(0));
+  }
+};
+
+struct Div {
+  static constexpr const char* name = "div";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() / s.in(1));
+    if (s.needs(1)) s.accumulate(1, -s.grad() * s.out() / s.in(1));
+  }
+};
+
+struct Affine {  // scale·x + shift
+  static constexpr const char* name = "affine";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() * s.params().a);
+  }
+};
+
+struct ScalarDiv {  // scalar / x
+  static constexpr const char* name = "scalar_div";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, -s.grad() * s.out() / s.in(0));
+  }
+};
+
+struct Exp {
+  static constexpr const char* name = "exp";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() * s.out());
+  }
+};
+
+struct Log {
+  static constexpr const char* name = "log";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() / s.in(0));
+  }
+};
+
+struct Sqrt {
+  static constexpr const char* name = "sqrt";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() * 0.5 / s.out());
+  }
+};
+
+struct Square {
+  static constexpr const char* name = "square";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() * (2.0 * s.in(0)));
+  }
+};
+
+struct PowScalar {  // x^p, p = params.a
+  static constexpr const char* name = "pow";
+  template <class S>
+  static void backward(S& s) {
+    const double p = s.params().a;
+    if (s.needs(0)) s.accumulate(0, s.grad() * (p * pow(s.in(0), p - 1.0)));
+  }
+};
+
+struct Pow {  // x^y
+  static constexpr const char* name = "pow";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() * s.in(1) * pow(s.in(0), s.in(1) - 1.0));
+    if (s.needs(1)) s.accumulate(1, s.grad() * s.out() * log(s.in(0)));
+  }
+};
+
+struct Abs {
+  static constexpr const char* name = "abs";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() * sign(s.in(0)));
+  }
+};
+
+struct Sin {
+  static constexpr const char* name = "sin";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() * cos(s.in(0)));
+  }
+};
+
+struct Cos {
+  static constexpr const char* name = "cos";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, -s.grad() * sin(s.in(0)));
+  }
+};
+
+struct Tanh {
+  static constexpr const char* name = "tanh";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() * (1.0 - s.out() * s.out()));
+  }
+};
+
+struct Sigmoid {
+  static constexpr const char* name = "sigmoid";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() * s.out() * (1.0 - s.out()));
+  }
+};
+
+struct Relu {
+  static constexpr const char* name = "relu";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() * positive_mask(s.in(0)));
+  }
+};
+
+struct Softplus {
+  static constexpr const char* name = "softplus";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() * logistic(s.in(0)));
+  }
+};
+
+struct Maximum {  // ties send the gradient to the first operand
+  static constexpr const char* name = "maximum";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() * greater_equal_mask(s.in(0), s.in(1)));
+    if (s.needs(1)) s.accumulate(1, s.grad() * (1.0 - greater_equal_mask(s.in(0), s.in(1))));
+  }
+};
+
+struct Minimum {  // ties send the gradient to the first operand
+  static constexpr const char* name = "minimum";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() * less_equal_mask(s.in(0), s.in(1)));
+    if (s.needs(1)) s.accumulate(1, s.grad() * (1.0 - less_equal_mask(s.in(0), s.in(1))));
+  }
+};
+
+struct Where {  // aux holds the condition as 1/0
+  static constexpr const char* name = "where";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.grad() * s.aux());
+    if (s.needs(1)) s.accumulate(1, s.grad() * (1.0 - s.aux()));
+  }
+};
+
+struct Clip {  // [params.a, params.b]
+  static constexpr const char* name = "clip";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) {
+      s.accumulate(0, s.grad() * inside_mask(s.in(0), s.params().a, s.params().b));
+    }
+  }
+};
+
+}  // namespace
+
+// ---- forward -------------------------------------------------------------------------------
+
+Var operator+(const Var& a, const Var& b) {
+  return binary<Add>(
+      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x + y; });
+}
+Var operator-(const Var& a, const Var& b) {
+  return binary<Sub>(
+      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x - y; });
+}
+Var operator*(const Var& a, const Var& b) {
+  return binary<Mul>(
+      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x * y; });
+}
+Var operator/(const Var& a, const Var& b) {
+  return binary<Div>(
+      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x / y; });
+}
+
+Var affine(const Var& x, double scale, double shift) {
+  return unary<Affine>(
+      x, [&](const Tensor& v, Tensor& out) { xt::noalias(out) = scale * v + shift; },
+      OpParams{.a = scale, .b = shift});
+}
+
+Var operator-(const Var& a) { return affine(a, -1.0, 0.0); }
+Var operator+(const Var& a, double b) { return affine(a, 1.0, b); }
+Var operator+(double a, const Var& b) { return affine(b, 1.0, a); }
+Var operator-(const Var& a, double b) { return affine(a, 1.0, -b); }
+Var operator-(double a, const Var& b) { return affine(b, -1.0, a); }
+Var operator*(const Var& a, double b) { return affine(a, b, 0.0); }
+Var operator*(double a, const Var& b) { return affine(b, a, 0.0); }
+Var operator/(const Var& a, double b) { return affine(a, 1.0 / b, 0.0); }
+Var operator/(double a, const Var& b) {
+  return unary<ScalarDiv>(
+      b, [&](const Tensor& v, Tensor& out) { xt::noalias(out) = a / v; }, OpParams{.a = a});
+}
+
+Var exp(const Var& x) {
+  return unary<Exp>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::exp(v); });
+}
+Var log(const Var& x) {
+  return unary<Log>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::log(v); });
+}
+Var sqrt(const Var& x) {
+  return unary<Sqrt>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::sqrt(v); });
+}
+Var square(const Var& x) {
+  return unary<Square>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = v * v; });
+}
+Var pow(const Var& x, double exponent) {
+  return unary<PowScalar>(
+      x, [&](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::pow(v, exponent); },
+      OpParams{.a = exponent});
+}
+Var pow(const Var& base, const Var& exponent) {
+  return binary<Pow>(base, exponent, [](const Tensor& x, const Tensor& y, Tensor& out) {
+    xt::noalias(out) = xt::pow(x, y);
+  });
+}
+Var abs(const Var& x) {
+  return unary<Abs>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::abs(v); });
+}
+Var sin(const Var& x) {
+  return unary<Sin>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::sin(v); });
+}
+Var cos(const Var& x) {
+  return unary<Cos>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::cos(v); });
+}
+Var tanh(const Var& x) {
+  return unary<Tanh>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::tanh(v); });
+}
+Var sigmoid(const Var& x) {
+  // exp(−x) overflows to +inf for x < −709 and 1/(1+inf) is exactly 0: finite everywhere.
+  return unary<Sigmoid>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = logistic(v); });
+}
+Var relu(const Var& x) {
+  return unary<Relu>(x,
+                     [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::maximum(v, 0.0); });
+}
+Var softplus(const Var& x) {
+  return unary<Softplus>(x, [](const Tensor& v, Tensor& out) {
+    xt::noalias(out) = xt::maximum(v, 0.0) + xt::log1p(xt::exp(-xt::abs(v)));
+  });
+}
+Var maximum(const Var& a, const Var& b) {
+  return binary<Maximum>(a, b, [](const Tensor& x, const Tensor& y, Tensor& out) {
+    xt::noalias(out) = xt::maximum(x, y);
+  });
+}
+Var minimum(const Var& a, const Var& b) {
+  return binary<Minimum>(a, b, [](const Tensor& x, const Tensor& y, Tensor& out) {
+    xt::noalias(out) = xt::minimum(x, y);
+  });
+}
+
+Var where(const Tensor& condition, const Var& a, const Var& b) {
+  const Tensor& av = a.value();
+  const Tensor& bv = b.value();
+  check_broadcast(av, bv, Where::name);
+  check_broadcast(condition, av, Where::name);
+  check_broadcast(condition, bv, Where::name);
+  return record<Where>({&a, &b}, {}, [&](Node& n) {
+    xt::noalias(n.aux) = xt::cast<double>(xt::not_equal(condition, 0.0));
+    xt::noalias(n.value) = xt::where(xt::not_equal(condition, 0.0), av, bv);
+  });
+}
+Var where(const Var& condition, const Var& a, const Var& b) {
+  return where(condition.value(), a, b);
+}
+
+Var clip(const Var& x, double lo, double hi) {
+  if (!(lo <= hi)) {
+    throw Error("chainrule: clip: lower bound " + std::to_string(lo) + " is above upper bound " +
+                std::to_string(hi));
+  }
+  return unary<Clip>(
+      x, [&](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::clip(v, lo, hi); },
+      OpParams{.a = lo, .b = hi});
+}
+
+Var sign(const Var& x) { return mask_constant(x, xt::sign(x.value())); }
+
+}  // namespace chainrule::ad

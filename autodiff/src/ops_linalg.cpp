@@ -1,0 +1,95 @@
+// Matrix product (through BLAS) and transpose.
+
+#include <xtensor-blas/xblas.hpp>
+#include <xtensor/xmanipulation.hpp>
+
+#include "chainrule/autodiff/errors.hpp"
+#include "sweep.hpp"
+
+namespace chainrule::ad {
+namespace {
+
+using detail::Node;
+
+// c = op(a)·op(b) (assign) or c += op(a)·op(b), op = transpose when asked. Row-major BLAS.
+void gemm(const Tensor& a, const Tensor& b, Tensor& c, bool assign, bool transpose_a,
+          bool transpose_b) {
+  const std::size_t m = a.shape()[transpose_a ? 1 : 0];
+  const std::size_t k = a.shape()[transpose_a ? 0 : 1];
+  const std::size_t n = b.shape()[transpose_b ? 0 : 1];
+  if (assign) c.resize(Shape{m, n});
+  if (m == 0 || n == 0 || k == 0) {  // BLAS rejects zero leading dimensions
+    if (assign) c.fill(0.0);
+    return;
+  }
+  xt::blas::gemm(a, b, c, transpose_a, transpose_b, 1.0, assign ? 0.0 : 1.0);
+}
+
+struct Matmul {  // 2-D × 2-D; other ranks are reshaped to it
+  static constexpr const char* name = "matmul";
+  template <class S>
+  static void backward(S& s) {
+    if constexpr (S::records) {
+      if (s.needs(0)) s.accumulate(0, matmul(s.grad(), transpose(s.in(1))));
+      if (s.needs(1)) s.accumulate(1, matmul(transpose(s.in(0)), s.grad()));
+    } else {
+      const Tensor& g = s.grad();
+      const Tensor& a = s.in(0);
+      const Tensor& b = s.in(1);
+      s.accumulate_into(0, [&](Tensor& adj, bool assign) { gemm(g, b, adj, assign, false, true); });
+      s.accumulate_into(1, [&](Tensor& adj, bool assign) { gemm(a, g, adj, assign, true, false); });
+    }
+  }
+};
+
+struct Transpose {  // axes reversed; its own inverse
+  static constexpr const char* name = "transpose";
+  template <class S>
+  static void backward(S& s) {
+    if constexpr (S::records) {
+      if (s.needs(0)) s.accumulate(0, transpose(s.grad()));
+    } else {
+      s.accumulate(0, xt::transpose(s.grad()));
+    }
+  }
+};
+
+Var matmul_2d(const Var& a, const Var& b) {
+  const Tensor& av = a.value();
+  const Tensor& bv = b.value();
+  if (av.shape()[1] != bv.shape()[0]) {
+    throw ShapeError("chainrule: matmul: shapes " + to_string(shape_of(av)) + " and " +
+                     to_string(shape_of(bv)) +
+                     " are not aligned: " + std::to_string(av.shape()[1]) +
+                     " (dim 1) != " + std::to_string(bv.shape()[0]) + " (dim 0)");
+  }
+  return detail::record<Matmul>({&a, &b}, {},
+                                [&](Node& n) { gemm(av, bv, n.value, true, false, false); });
+}
+
+}  // namespace
+
+Var matmul(const Var& a, const Var& b) {
+  const std::size_t da = a.dimension();
+  const std::size_t db = b.dimension();
+  if (da == 2 && db == 2) return matmul_2d(a, b);
+  if (da == 2 && db == 1) {
+    return reshape(matmul_2d(a, reshape(b, {b.size(), 1})), {a.shape()[0]});
+  }
+  if (da == 1 && db == 2) {
+    return reshape(matmul_2d(reshape(a, {1, a.size()}), b), {b.shape()[1]});
+  }
+  if (da == 1 && db == 1) {
+    return reshape(matmul_2d(reshape(a, {1, a.size()}), reshape(b, {b.size(), 1})), {});
+  }
+  throw ShapeError("chainrule: matmul: operands must be 1-D or 2-D, got shapes " +
+                   to_string(a.shape()) + " and " + to_string(b.shape()));
+}
+
+Var transpose(const Var& x) {
+  const Tensor& v = x.value();
+  return detail::record<Transpose>({&x}, {},
+                                   [&](Node& n) { xt::noalias(n.value) = xt::transpose(v); });
+}
+
+}  // namespace chainrule::ad

@@ -1,0 +1,143 @@
+// The reverse sweeps: one backwards loop over the tape, in tensor mode or recorded.
+
+#include "sweep.hpp"
+
+#include <xtensor/xbuilder.hpp>
+
+#include "chainrule/autodiff/errors.hpp"
+
+namespace chainrule::ad::detail {
+namespace {
+
+// Marks, in [lowest, output], the nodes the sweep must visit (`needed`) and clears the
+// adjoint flags. With no inputs named, a node is needed when it requires a gradient;
+// otherwise when it is an input or depends on one. Returns `lowest`.
+std::uint32_t mark_needed(TapeImpl& tape, std::uint32_t output,
+                          std::span<const std::uint32_t> inputs) {
+  if (inputs.empty()) {
+    for (std::uint32_t i = 0; i <= output; ++i) {
+      Node& n = tape.node(i);
+      n.needed = n.requires_grad;
+      n.has_adjoint = false;
+    }
+    return 0;
+  }
+  const std::uint32_t lowest = std::min(*std::min_element(inputs.begin(), inputs.end()), output);
+  for (std::uint32_t i = lowest; i <= output; ++i) {
+    Node& n = tape.node(i);
+    n.needed = false;
+    n.has_adjoint = false;
+  }
+  for (std::uint32_t i : inputs) {
+    if (i <= output) tape.node(i).needed = true;
+  }
+  for (std::uint32_t i = lowest; i <= output; ++i) {
+    Node& n = tape.node(i);
+    if (n.needed || n.is_leaf()) continue;
+    n.needed = std::any_of(n.inputs.begin(), n.inputs.end(),
+                           [&](std::uint32_t k) { return k >= lowest && tape.node(k).needed; });
+  }
+  return lowest;
+}
+
+void check_seed(const Tensor& output, const Tensor& seed) {
+  if (!shapes_equal(output.shape(), seed.shape())) {
+    throw ShapeError("chainrule: backward: the seed gradient has shape " +
+                     to_string(shape_of(seed)) + " but the output has shape " +
+                     to_string(shape_of(output)));
+  }
+}
+
+void check_adjoints(TapeImpl& tape, Node& n, std::uint32_t lowest) {
+  for (std::uint32_t k : n.inputs) {
+    if (k >= lowest && tape.node(k).has_adjoint) {
+      check_finite(tape.node(k).adjoint, n.name(), "gradient");
+    }
+  }
+}
+
+}  // namespace
+
+Tensor& leaf_grad(Node& n) {
+  Tensor& g = n.parameter ? n.parameter->grad : n.grad;
+  if (!shapes_equal(g.shape(), n.val().shape())) g = xt::zeros<double>(n.val().shape());
+  return g;
+}
+
+Var record_constant(TapeImpl& tape, Tensor value) {
+  const std::uint32_t index = tape.push(nullptr);
+  tape.node(index).value = std::move(value);
+  return tape.handle(index);
+}
+
+std::uint32_t reverse_sweep(TapeImpl& tape, std::uint32_t output, const Tensor& seed,
+                            std::span<const std::uint32_t> inputs, bool accumulate_leaves) {
+  Node& out = tape.node(output);
+  check_seed(out.val(), seed);
+  const std::uint32_t lowest = mark_needed(tape, output, inputs);
+  if (!out.needed) return lowest;
+  xt::noalias(out.adjoint) = seed;
+  out.has_adjoint = true;
+  const bool anomaly = detect_anomaly();
+  for (std::uint32_t i = output + 1; i-- > lowest;) {
+    Node& n = tape.node(i);
+    if (!n.has_adjoint || !n.needed) continue;
+    if (n.is_leaf()) {
+      if (accumulate_leaves && n.requires_grad) leaf_grad(n) += n.adjoint;
+      continue;
+    }
+    TensorSweep sweep(tape, i, lowest);
+    n.rule->backward(sweep);
+    if (anomaly) check_adjoints(tape, n, lowest);
+  }
+  return lowest;
+}
+
+std::vector<Var> graph_sweep(TapeImpl& tape, std::uint32_t output, const Var& seed,
+                             std::span<const std::uint32_t> inputs) {
+  check_seed(tape.node(output).val(), seed.value());
+  const std::uint32_t lowest = mark_needed(tape, output, inputs);
+  // Local, not tape scratch: a user-defined backward may itself call ad::grad.
+  std::vector<Var> adjoints(output - lowest + 1);
+  if (tape.node(output).needed) adjoints.back() = seed;
+  const bool anomaly = detect_anomaly();
+  for (std::uint32_t i = output + 1; i-- > lowest;) {
+    Node& n = tape.node(i);
+    if (!n.needed || n.is_leaf() || !adjoints[i - lowest].valid()) continue;
+    GraphSweep sweep(tape, i, lowest, adjoints);
+    n.rule->backward_graph(sweep);
+    if (anomaly) {
+      for (std::uint32_t k : tape.node(i).inputs) {
+        if (k >= lowest && adjoints[k - lowest].valid()) {
+          check_finite(adjoints[k - lowest].value(), tape.node(i).name(), "gradient");
+        }
+      }
+    }
+  }
+  std::vector<Var> result;
+  result.reserve(inputs.size());
+  for (std::uint32_t i : inputs) {
+    if (i >= lowest && i <= output && adjoints[i - lowest].valid()) {
+      result.push_back(adjoints[i - lowest]);
+    } else {
+      result.push_back(record_constant(tape, xt::zeros<double>(tape.node(i).val().shape())));
+    }
+  }
+  return result;
+}
+
+Var GraphSweep::aux() const { return record_constant(tape_, node().aux); }
+
+void GraphSweep::accumulate(std::size_t k, const Var& g) {
+  if (!needs(k)) return;
+  const std::uint32_t i = node().inputs[k];
+  const Tensor& target = tape_.node(i).val();
+  Var contribution = g;
+  if (!shapes_equal(g.value().shape(), target.shape())) {
+    contribution = sum_to(g, shape_of(target));
+  }
+  Var& adjoint = adjoints_[i - lowest_];
+  adjoint = adjoint.valid() ? adjoint + contribution : contribution;
+}
+
+}  // namespace chainrule::ad::detail

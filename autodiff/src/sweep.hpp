@@ -1,0 +1,175 @@
+#pragma once
+// Internal: recording an operation, and the two contexts its backward rule runs in.
+//
+// A rule is written once, as a template over the context S:
+//   - TensorSweep: values and adjoints are plain tensors, the rule's expressions are lazy
+//     xtensor expressions assigned straight into the input's adjoint buffer (no temporaries);
+//   - GraphSweep: values and adjoints are Vars, so the sweep is itself recorded and can be
+//     differentiated again (create_graph).
+
+#include <algorithm>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <xtensor/xnoalias.hpp>
+
+#include "chainrule/autodiff/ops.hpp"
+#include "node.hpp"
+
+namespace chainrule::ad::detail {
+
+template <class A, class B>
+bool shapes_equal(const A& a, const B& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end());
+}
+
+/// numpy's broadcast of two shapes; throws ShapeError naming `op` and both shapes.
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
+
+/// `src` summed over the dimensions broadcasting added to `dst_shape`, then assigned to
+/// (`assign`) or added into `dst`.
+void reduce_into(const Tensor& src, Tensor& dst, const Shape& dst_shape, bool assign);
+
+/// The accumulated gradient of a leaf, sized like its value.
+Tensor& leaf_grad(Node& n);
+
+class TensorSweep {
+ public:
+  static constexpr bool records = false;
+
+  TensorSweep(TapeImpl& tape, std::uint32_t index, std::uint32_t lowest)
+      : tape_(tape), node_(tape.node(index)), index_(index), lowest_(lowest) {}
+
+  const Tensor& grad() const { return node_.adjoint; }
+  const Tensor& out() const { return node_.val(); }
+  const Tensor& in(std::size_t k) const { return tape_.node(node_.inputs[k]).val(); }
+  std::size_t inputs() const { return node_.inputs.size(); }
+  bool needs(std::size_t k) const {
+    const std::uint32_t i = node_.inputs[k];
+    return i >= lowest_ && tape_.node(i).needed;
+  }
+  const OpParams& params() const { return node_.params; }
+  const Tensor& aux() const { return node_.aux; }
+  Node& node() { return node_; }
+  TapeImpl& tape() { return tape_; }
+  std::uint32_t index() const { return index_; }
+
+  /// Adds the expression `e` (shaped like the output) into input k's adjoint, summing away
+  /// broadcast dimensions. Skipped when input k is not needed.
+  template <class E>
+  void accumulate(std::size_t k, E&& e) {
+    if (!needs(k)) return;
+    Node& target = tape_.node(node_.inputs[k]);
+    const auto& target_shape = target.val().shape();
+    if (shapes_equal(e.shape(), target_shape)) {
+      if (target.has_adjoint) {
+        xt::noalias(target.adjoint) += e;
+      } else {
+        xt::noalias(target.adjoint) = e;
+      }
+    } else {
+      xt::noalias(tape_.scratch) = e;
+      reduce_into(tape_.scratch, target.adjoint, shape_of(target.val()), !target.has_adjoint);
+    }
+    target.has_adjoint = true;
+  }
+
+  /// Lets `write(adjoint, assign)` put input k's contribution (already of the input's
+  /// shape) straight into its adjoint, e.g. a BLAS call with beta = 1 to accumulate.
+  template <class Write>
+  void accumulate_into(std::size_t k, Write&& write) {
+    if (!needs(k)) return;
+    Node& target = tape_.node(node_.inputs[k]);
+    write(target.adjoint, !target.has_adjoint);
+    target.has_adjoint = true;
+  }
+
+ private:
+  TapeImpl& tape_;
+  Node& node_;
+  std::uint32_t index_;
+  std::uint32_t lowest_;
+};
+
+class GraphSweep {
+ public:
+  static constexpr bool records = true;
+
+  GraphSweep(TapeImpl& tape, std::uint32_t index, std::uint32_t lowest, std::vector<Var>& adjoints)
+      : tape_(tape), index_(index), lowest_(lowest), adjoints_(adjoints) {}
+
+  Var grad() const { return adjoints_[index_ - lowest_]; }
+  Var out() const { return tape_.handle(index_); }
+  Var in(std::size_t k) const { return tape_.handle(node().inputs[k]); }
+  std::size_t inputs() const { return node().inputs.size(); }
+  bool needs(std::size_t k) const {
+    const std::uint32_t i = node().inputs[k];
+    return i >= lowest_ && tape_.node(i).needed;
+  }
+  const OpParams& params() const { return node().params; }
+  /// The auxiliary tensor as a constant Var.
+  Var aux() const;
+  Node& node() const { return tape_.node(index_); }
+  TapeImpl& tape() { return tape_; }
+  std::uint32_t index() const { return index_; }
+
+  void accumulate(std::size_t k, const Var& g);
+
+ private:
+  TapeImpl& tape_;
+  std::uint32_t index_;
+  std::uint32_t lowest_;
+  std::vector<Var>& adjoints_;
+};
+
+template <class Rule>
+inline constexpr OpRule rule_of{Rule::name, &Rule::template backward<TensorSweep>,
+                                &Rule::template backward<GraphSweep>};
+
+/// Records one operation: checks its operands share a tape, appends a node, lets
+/// `compute(node)` fill `node.value` (and `node.aux`), and checks for anomalies.
+template <class Rule, class Compute>
+Var record(std::span<const Var* const> operands, const OpParams& params, Compute&& compute) {
+  TapeImpl& tape = common_tape(operands, Rule::name);
+  const std::uint32_t index = tape.push(&rule_of<Rule>);
+  Node& n = tape.node(index);
+  n.params = params;
+  for (const Var* v : operands) {
+    const std::uint32_t i = TapeImpl::index(*v);
+    n.inputs.push_back(i);
+    n.requires_grad = n.requires_grad || tape.node(i).requires_grad;
+  }
+  try {
+    compute(n);
+  } catch (...) {
+    tape.pop();
+    throw;
+  }
+  check_finite(n.value, Rule::name, "value");
+  return tape.handle(index);
+}
+
+template <class Rule, class Compute>
+Var record(std::initializer_list<const Var*> operands, const OpParams& params, Compute&& compute) {
+  return record<Rule>(std::span<const Var* const>(operands.begin(), operands.size()), params,
+                      std::forward<Compute>(compute));
+}
+
+/// Records a constant (no gradient) computed from `like`'s tape, e.g. a mask.
+Var record_constant(TapeImpl& tape, Tensor value);
+
+/// Tensor-mode reverse sweep from node `output` seeded with `seed`. `inputs` empty: every
+/// node that requires a gradient is visited, and reached leaves accumulate into their
+/// gradient when `accumulate_leaves`. Otherwise only nodes on a path from an input.
+/// Returns the lowest index visited; adjoints are left in the nodes.
+std::uint32_t reverse_sweep(TapeImpl& tape, std::uint32_t output, const Tensor& seed,
+                            std::span<const std::uint32_t> inputs, bool accumulate_leaves);
+
+/// Var-mode reverse sweep: records the backward pass and returns d(output)/d(input)
+/// for each input as Vars (zeros where the output does not depend on it).
+std::vector<Var> graph_sweep(TapeImpl& tape, std::uint32_t output, const Var& seed,
+                             std::span<const std::uint32_t> inputs);
+
+}  // namespace chainrule::ad::detail

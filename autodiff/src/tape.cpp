@@ -1,0 +1,164 @@
+// Tape storage, tape slots and the current-tape stack.
+
+#include "chainrule/autodiff/tape.hpp"
+
+#include <deque>
+#include <mutex>
+
+#include "chainrule/autodiff/errors.hpp"
+#include "node.hpp"
+
+namespace chainrule::ad::detail {
+namespace {
+
+// Slots live for the whole program (see TapeSlot); freed ones are handed out again.
+struct SlotPool {
+  std::mutex mutex;
+  std::deque<TapeSlot> slots;
+  std::vector<TapeSlot*> free;
+
+  TapeSlot* acquire(TapeImpl* tape) {
+    std::lock_guard lock(mutex);
+    TapeSlot* slot = nullptr;
+    if (free.empty()) {
+      slot = &slots.emplace_back();
+    } else {
+      slot = free.back();
+      free.pop_back();
+    }
+    slot->tape.store(tape);
+    return slot;
+  }
+
+  void release(TapeSlot* slot) {
+    std::lock_guard lock(mutex);
+    slot->tape.store(nullptr);
+    slot->generation.fetch_add(1);
+    free.push_back(slot);
+  }
+};
+
+SlotPool& slot_pool() {
+  static auto* pool = new SlotPool;  // never destroyed: thread-local tapes may outlive statics
+  return *pool;
+}
+
+std::size_t tensor_bytes(const Tensor& t) { return t.storage().size() * sizeof(double); }
+
+}  // namespace
+
+const char* Node::name() const {
+  if (function) return label.c_str();
+  if (rule != nullptr) return rule->name;
+  switch (leaf) {
+    case LeafKind::variable:
+      return "variable";
+    case LeafKind::parameter:
+      return "parameter";
+    case LeafKind::constant:
+      break;
+  }
+  return "constant";
+}
+
+TapeImpl::TapeImpl(Tape& owner) : owner_(&owner), slot_(slot_pool().acquire(this)) {}
+
+TapeImpl::~TapeImpl() { slot_pool().release(slot_); }
+
+std::uint32_t TapeImpl::push(const OpRule* rule) {
+  if (size_ == capacity()) {
+    blocks_.push_back(std::make_unique<Node[]>(block_size));
+    log_debug("tape grew to " + std::to_string(capacity()) + " nodes");
+  }
+  const std::uint32_t index = size_++;
+  Node& n = node(index);
+  n.rule = rule;
+  n.inputs.clear();
+  n.params = OpParams{};
+  n.leaf = LeafKind::constant;
+  n.requires_grad = false;
+  n.has_adjoint = false;
+  n.needed = false;
+  return index;
+}
+
+void TapeImpl::pop() {
+  Node& n = node(--size_);
+  n.parameter.reset();
+  n.function.reset();
+}
+
+void TapeImpl::clear() {
+  for (std::uint32_t i = 0; i < size_; ++i) {
+    Node& n = node(i);
+    n.parameter.reset();  // the tape no longer keeps parameters or functions alive
+    n.function.reset();
+  }
+  size_ = 0;
+  graph_adjoints.clear();
+  slot_->generation.fetch_add(1);
+}
+
+std::size_t TapeImpl::bytes() const {
+  std::size_t total = blocks_.size() * block_size * sizeof(Node) +
+                      graph_adjoints.capacity() * sizeof(Var) + tensor_bytes(scratch);
+  for (std::uint32_t b = 0; b < blocks_.size(); ++b) {
+    for (std::uint32_t i = 0; i < block_size; ++i) {
+      const Node& n = blocks_[b][i];
+      total += tensor_bytes(n.value) + tensor_bytes(n.adjoint) + tensor_bytes(n.grad) +
+               tensor_bytes(n.aux) + n.inputs.capacity() * sizeof(std::uint32_t);
+    }
+  }
+  return total;
+}
+
+TapeImpl& TapeImpl::of(const Var& v, const char* op) {
+  if (v.slot_ == nullptr) {
+    throw TapeError(std::string("chainrule: ") + op + ": the Var is empty (default-constructed)");
+  }
+  TapeImpl* tape = v.slot_->tape.load();
+  if (tape == nullptr || v.slot_->generation.load() != v.generation_) {
+    throw TapeError(std::string("chainrule: ") + op +
+                    ": the Var's tape was cleared or destroyed after it was recorded");
+  }
+  return *tape;
+}
+
+TapeImpl& common_tape(std::span<const Var* const> operands, const char* op) {
+  TapeImpl* tape = nullptr;
+  for (const Var* v : operands) {
+    TapeImpl& t = TapeImpl::of(*v, op);
+    if (tape != nullptr && tape != &t) {
+      throw TapeError(std::string("chainrule: ") + op +
+                      ": operands are recorded on different tapes; an operation's inputs must "
+                      "share one tape");
+    }
+    tape = &t;
+  }
+  return tape != nullptr ? *tape : current_tape().impl();
+}
+
+}  // namespace chainrule::ad::detail
+
+namespace chainrule::ad {
+namespace {
+thread_local Tape* current_override = nullptr;
+}
+
+Tape::Tape() : impl_(std::make_unique<detail::TapeImpl>(*this)) {}
+Tape::~Tape() = default;
+void Tape::clear() { impl_->clear(); }
+std::size_t Tape::size() const { return impl_->size(); }
+std::size_t Tape::bytes() const { return impl_->bytes(); }
+std::size_t Tape::capacity() const { return impl_->capacity(); }
+
+Tape& current_tape() {
+  if (current_override != nullptr) return *current_override;
+  thread_local Tape default_tape;
+  return default_tape;
+}
+
+TapeScope::TapeScope(Tape& tape) : previous_(current_override) { current_override = &tape; }
+TapeScope::~TapeScope() { current_override = previous_; }
+
+}  // namespace chainrule::ad

@@ -1,0 +1,96 @@
+// Var accessors and leaf creation.
+
+#include "chainrule/autodiff/var.hpp"
+
+#include <xtensor/xbuilder.hpp>
+
+#include "chainrule/autodiff/errors.hpp"
+#include "node.hpp"
+#include "sweep.hpp"
+
+namespace chainrule::ad {
+namespace {
+
+detail::Node& node_of(const Var& v, const char* op) {
+  return detail::TapeImpl::of(v, op).node(v.index());
+}
+
+detail::Node& leaf_of(const Var& v, const char* op) {
+  detail::Node& n = node_of(v, op);
+  if (!n.is_leaf()) {
+    throw Error(std::string("chainrule: ") + op + ": '" + n.name() +
+                "' is not a leaf; gradients are accumulated into leaves only (use "
+                "ad::grad(y, {v}) for the gradient with respect to an intermediate Var)");
+  }
+  return n;
+}
+
+Var make_leaf(Tensor value, detail::LeafKind kind) {
+  detail::TapeImpl& tape = current_tape().impl();
+  const std::uint32_t index = tape.push(nullptr);
+  detail::Node& n = tape.node(index);
+  n.value = std::move(value);
+  n.leaf = kind;
+  n.requires_grad = kind == detail::LeafKind::variable;
+  detail::check_finite(n.value, n.name(), "value");
+  return tape.handle(index);
+}
+
+}  // namespace
+
+const Tensor& Var::value() const { return node_of(*this, "value").val(); }
+
+const Tensor& Var::grad() const {
+  detail::Node& n = leaf_of(*this, "grad");
+  return detail::leaf_grad(n);
+}
+
+void Var::zero_grad() const {
+  detail::Node& n = leaf_of(*this, "zero_grad");
+  detail::leaf_grad(n).fill(0.0);
+}
+
+Shape Var::shape() const { return shape_of(value()); }
+std::size_t Var::size() const { return value().size(); }
+std::size_t Var::dimension() const { return value().dimension(); }
+
+double Var::item() const {
+  const Tensor& v = value();
+  if (v.size() != 1) {
+    throw ShapeError("chainrule: item: the Var has shape " + to_string(shape_of(v)) + " (" +
+                     std::to_string(v.size()) + " elements); item() needs exactly one");
+  }
+  return v.data()[0];
+}
+
+bool Var::requires_grad() const { return node_of(*this, "requires_grad").requires_grad; }
+bool Var::is_leaf() const { return node_of(*this, "is_leaf").is_leaf(); }
+std::string_view Var::op_name() const { return node_of(*this, "op_name").name(); }
+Tape& Var::tape() const { return detail::TapeImpl::of(*this, "tape").owner(); }
+
+bool Var::valid() const noexcept {
+  return slot_ != nullptr && slot_->tape.load() != nullptr &&
+         slot_->generation.load() == generation_;
+}
+
+void Var::backward() const {
+  const Tensor& v = value();
+  if (v.size() != 1) {
+    throw TapeError("chainrule: backward: the output has shape " + to_string(shape_of(v)) + " (" +
+                    std::to_string(v.size()) +
+                    " elements); backward() needs a one-element output, or pass a seed "
+                    "gradient of the output's shape: backward(seed)");
+  }
+  backward(xt::ones<double>(v.shape()));
+}
+
+void Var::backward(const Tensor& seed) const {
+  detail::TapeImpl& tape = detail::TapeImpl::of(*this, "backward");
+  detail::reverse_sweep(tape, index_, seed, {}, /*accumulate_leaves=*/true);
+}
+
+Var variable(Tensor value) { return make_leaf(std::move(value), detail::LeafKind::variable); }
+Var constant(Tensor value) { return make_leaf(std::move(value), detail::LeafKind::constant); }
+Var constant(double value) { return constant(Tensor(value)); }
+
+}  // namespace chainrule::ad
