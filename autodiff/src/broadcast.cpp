@@ -4,9 +4,6 @@
 #include "chainrule/autodiff/errors.hpp"
 #include "sweep.hpp"
 
-#include <xtensor/xreducer.hpp>
-#include <xtensor/xtensor.hpp>
-
 namespace chainrule::ad::detail {
 
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
@@ -57,17 +54,35 @@ bool reduce_matrix(const Tensor& src, Tensor& dst, const Shape& dst_shape, bool 
 
 void reduce_into(const Tensor& src, Tensor& dst, const Shape& dst_shape, bool assign) {
   if (reduce_matrix(src, dst, dst_shape, assign)) return;
-  const std::size_t lead = src.dimension() - dst_shape.size();
-  std::vector<std::size_t> axes;
-  for (std::size_t a = 0; a < src.dimension(); ++a) {
-    if (a < lead || (dst_shape[a - lead] == 1 && src.shape()[a] != 1)) axes.push_back(a);
+  // General case: walk src in row-major order with an odometer; each src axis advances the
+  // dst offset by its dst stride, which is 0 along summed axes. (xtensor 0.24's immediate
+  // xt::sum crashes when it reduces to a 0-d result, so it is not used here.)
+  const std::size_t ndim = src.dimension();
+  const std::size_t lead = ndim - dst_shape.size();
+  std::vector<std::size_t> stride(ndim, 0);
+  std::size_t step = 1;
+  for (std::size_t a = ndim; a-- > lead;) {
+    const std::size_t extent = dst_shape[a - lead];
+    stride[a] = extent == 1 ? 0 : step;
+    step *= extent;
   }
-  Tensor reduced = xt::sum(src, axes, xt::evaluation_strategy::immediate);
-  reduced.reshape(dst_shape);
   if (assign) {
-    dst = std::move(reduced);
-  } else {
-    dst += reduced;
+    dst.resize(dst_shape);
+    dst.fill(0.0);
+  }
+  const auto& shape = src.shape();
+  std::vector<std::size_t> index(ndim, 0);
+  const double* s = src.data();
+  double* d = dst.data();
+  std::size_t offset = 0;
+  for (std::size_t i = 0; i < src.size(); ++i) {
+    d[offset] += s[i];
+    for (std::size_t a = ndim; a-- > 0;) {
+      offset += stride[a];
+      if (++index[a] < shape[a]) break;
+      offset -= stride[a] * shape[a];
+      index[a] = 0;
+    }
   }
 }
 

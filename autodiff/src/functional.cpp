@@ -1,4 +1,4 @@
-// ad::grad: gradients as values, leaves left untouched.
+// ad::grad and ad::vjp: gradients as values, leaves left untouched.
 
 #include "chainrule/autodiff/functional.hpp"
 
@@ -10,16 +10,33 @@
 namespace chainrule::ad {
 namespace {
 
-std::vector<std::uint32_t> input_indices(detail::TapeImpl& tape, const std::vector<Var>& inputs) {
+std::vector<std::uint32_t> input_indices(detail::TapeImpl& tape, const std::vector<Var>& inputs,
+                                         const char* op) {
   std::vector<std::uint32_t> indices;
   indices.reserve(inputs.size());
   for (const Var& v : inputs) {
-    if (&detail::TapeImpl::of(v, "grad") != &tape) {
-      throw TapeError("chainrule: grad: an input is recorded on a different tape than the output");
+    if (&detail::TapeImpl::of(v, op) != &tape) {
+      throw TapeError(std::string("chainrule: ") + op +
+                      ": an input is recorded on a different tape than the output");
     }
     indices.push_back(v.index());
   }
   return indices;
+}
+
+// Tensor-mode sweep; the adjoints of the inputs become constants on the tape.
+std::vector<Var> tensor_vjp(detail::TapeImpl& tape, std::uint32_t output,
+                            const std::vector<std::uint32_t>& indices, const Tensor& seed) {
+  const std::uint32_t lowest = detail::reverse_sweep(tape, output, seed, indices, false);
+  std::vector<Var> result;
+  result.reserve(indices.size());
+  for (std::uint32_t i : indices) {
+    const detail::Node& n = tape.node(i);
+    const bool reached = i >= lowest && i <= output && n.has_adjoint;
+    result.push_back(detail::record_constant(
+        tape, reached ? n.adjoint : Tensor(xt::zeros<double>(n.val().shape()))));
+  }
+  return result;
 }
 
 }  // namespace
@@ -29,7 +46,7 @@ std::vector<Var> grad(const Var& output, const std::vector<Var>& inputs,
   const Tensor& value = output.value();
   if (value.size() != 1) {
     throw TapeError("chainrule: grad: the output has shape " + to_string(shape_of(value)) +
-                    "; grad() without a seed needs a one-element output");
+                    "; grad() needs a one-element output (use ad::vjp with a seed otherwise)");
   }
   return vjp(output, inputs, xt::ones<double>(value.shape()), options);
 }
@@ -37,21 +54,24 @@ std::vector<Var> grad(const Var& output, const std::vector<Var>& inputs,
 std::vector<Var> vjp(const Var& output, const std::vector<Var>& inputs, const Tensor& seed,
                      const GradOptions& options) {
   detail::TapeImpl& tape = detail::TapeImpl::of(output, "grad");
-  const std::vector<std::uint32_t> indices = input_indices(tape, inputs);
+  const std::vector<std::uint32_t> indices = input_indices(tape, inputs, "grad");
   if (indices.empty()) return {};
   if (options.create_graph) {
     return detail::graph_sweep(tape, output.index(), detail::record_constant(tape, seed), indices);
   }
-  const std::uint32_t lowest = detail::reverse_sweep(tape, output.index(), seed, indices, false);
-  std::vector<Var> result;
-  result.reserve(indices.size());
-  for (std::uint32_t i : indices) {
-    const detail::Node& n = tape.node(i);
-    const bool reached = i >= lowest && i <= output.index() && n.has_adjoint;
-    result.push_back(detail::record_constant(
-        tape, reached ? n.adjoint : Tensor(xt::zeros<double>(n.val().shape()))));
+  return tensor_vjp(tape, output.index(), indices, seed);
+}
+
+std::vector<Var> vjp(const Var& output, const std::vector<Var>& inputs, const Var& seed,
+                     const GradOptions& options) {
+  detail::TapeImpl& tape = detail::TapeImpl::of(output, "vjp");
+  if (&detail::TapeImpl::of(seed, "vjp") != &tape) {
+    throw TapeError("chainrule: vjp: the seed is recorded on a different tape than the output");
   }
-  return result;
+  const std::vector<std::uint32_t> indices = input_indices(tape, inputs, "vjp");
+  if (indices.empty()) return {};
+  if (options.create_graph) return detail::graph_sweep(tape, output.index(), seed, indices);
+  return tensor_vjp(tape, output.index(), indices, seed.value());
 }
 
 }  // namespace chainrule::ad

@@ -4,8 +4,6 @@
 
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xbroadcast.hpp>
-#include <xtensor/xreducer.hpp>
-#include <xtensor/xtensor.hpp>
 
 #include "chainrule/autodiff/errors.hpp"
 #include "sweep.hpp"
@@ -72,8 +70,13 @@ Var sum(const Var& x, std::size_t axis, bool keepdims) {
   }
   const OpParams params{.axis = axis, .keepdims = keepdims};
   return detail::record<SumAxis>({&x}, params, [&](Node& n) {
-    n.value = xt::sum(v, {axis}, xt::evaluation_strategy::immediate);
-    if (keepdims) n.value.reshape(kept_shape(shape_of(v), axis));
+    const Shape kept = kept_shape(shape_of(v), axis);
+    detail::reduce_into(v, n.value, kept, /*assign=*/true);
+    if (!keepdims) {
+      Shape dropped = kept;
+      dropped.erase(dropped.begin() + static_cast<std::ptrdiff_t>(axis));
+      n.value.reshape(dropped);
+    }
   });
 }
 

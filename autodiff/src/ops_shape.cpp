@@ -4,7 +4,6 @@
 
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xbroadcast.hpp>
-#include <xtensor/xstrided_view.hpp>
 
 #include "chainrule/autodiff/errors.hpp"
 #include "sweep.hpp"
@@ -24,11 +23,66 @@ auto reshaped(const Tensor& t, const Shape& shape) {
   return xt::adapt(t.data(), t.size(), xt::no_ownership(), shape);
 }
 
-xt::xstrided_slice_vector axis_range(std::size_t ndim, std::size_t axis, std::size_t begin,
-                                     std::size_t end) {
-  xt::xstrided_slice_vector slices(ndim, xt::all());
-  slices[axis] = xt::range(begin, end);
-  return slices;
+// A row-major tensor seen along one axis: `outer` blocks, each `extent` runs of `inner`
+// contiguous elements. A window [begin, end) of the axis is one contiguous run per block,
+// so slicing, its adjoint and concatenation are plain copies (no strided views).
+struct AxisBlocks {
+  std::size_t outer = 1;
+  std::size_t extent = 1;
+  std::size_t inner = 1;
+};
+
+template <class S>
+AxisBlocks axis_blocks(const S& shape, std::size_t axis) {
+  AxisBlocks b;
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    if (d < axis) b.outer *= shape[d];
+    if (d > axis) b.inner *= shape[d];
+  }
+  b.extent = shape[axis];
+  return b;
+}
+
+enum class Window { read, write, add };
+
+// read: window → compact (compact = full[.., begin:end, ..]);
+// write/add: compact → window (full[.., begin:end, ..] = / += compact).
+void window_copy(Window mode, const AxisBlocks& full_blocks, double* full, double* compact,
+                 std::size_t begin, std::size_t end) {
+  const std::size_t run = (end - begin) * full_blocks.inner;
+  for (std::size_t o = 0; o < full_blocks.outer; ++o) {
+    double* f = full + (o * full_blocks.extent + begin) * full_blocks.inner;
+    double* c = compact + o * run;
+    for (std::size_t i = 0; i < run; ++i) {
+      if (mode == Window::read) c[i] = f[i];
+      if (mode == Window::write) f[i] = c[i];
+      if (mode == Window::add) f[i] += c[i];
+    }
+  }
+}
+
+// The window [begin, end) along `axis` of `full`, into `out` (assigned or added).
+void read_window(const Tensor& full, std::size_t axis, std::size_t begin, std::size_t end,
+                 Tensor& out, bool assign) {
+  Shape shape = shape_of(full);
+  shape[axis] = end - begin;
+  if (assign) {
+    out.resize(shape);
+    window_copy(Window::read, axis_blocks(full.shape(), axis), const_cast<double*>(full.data()),
+                out.data(), begin, end);
+  } else {
+    Tensor part(shape);
+    window_copy(Window::read, axis_blocks(full.shape(), axis), const_cast<double*>(full.data()),
+                part.data(), begin, end);
+    out += part;
+  }
+}
+
+// `part` added into the window [begin, end) along `axis` of `full`.
+void add_window(const Tensor& part, std::size_t axis, std::size_t begin, std::size_t end,
+                Tensor& full) {
+  window_copy(Window::add, axis_blocks(full.shape(), axis), full.data(),
+              const_cast<double*>(part.data()), begin, end);
 }
 
 // Zeros of extent params.extent along params.axis, with x at [begin, end): slice's adjoint.
@@ -82,8 +136,7 @@ struct Slice {
           adj.resize(s.in(0).shape());
           adj.fill(0.0);
         }
-        auto window = xt::strided_view(adj, axis_range(adj.dimension(), p.axis, p.begin, p.end));
-        window += s.grad();
+        add_window(s.grad(), p.axis, p.begin, p.end, adj);
       });
     }
   }
@@ -98,8 +151,9 @@ struct Embed {
     if constexpr (S::records) {
       s.accumulate(0, slice(s.grad(), p.axis, p.begin, p.end));
     } else {
-      const Tensor& g = s.grad();
-      s.accumulate(0, xt::strided_view(g, axis_range(g.dimension(), p.axis, p.begin, p.end)));
+      s.accumulate_into(0, [&](Tensor& adj, bool assign) {
+        read_window(s.grad(), p.axis, p.begin, p.end, adj, assign);
+      });
     }
   }
 };
@@ -116,9 +170,9 @@ struct Concatenate {  // params.axis; input k starts where the previous ones end
         if constexpr (S::records) {
           s.accumulate(k, slice(s.grad(), axis, offset, offset + extent));
         } else {
-          const Tensor& g = s.grad();
-          s.accumulate(
-              k, xt::strided_view(g, axis_range(g.dimension(), axis, offset, offset + extent)));
+          s.accumulate_into(k, [&](Tensor& adj, bool assign) {
+            read_window(s.grad(), axis, offset, offset + extent, adj, assign);
+          });
         }
       }
       offset += extent;
@@ -131,7 +185,7 @@ Var embed(const Var& x, const Shape& shape, const OpParams& params) {
   return detail::record<Embed>({&x}, params, [&](Node& n) {
     n.value.resize(shape);
     n.value.fill(0.0);
-    xt::strided_view(n.value, axis_range(shape.size(), params.axis, params.begin, params.end)) = v;
+    add_window(v, params.axis, params.begin, params.end, n.value);
   });
 }
 
@@ -187,9 +241,8 @@ Var slice(const Var& x, std::size_t axis, std::size_t begin, std::size_t end) {
                      " of shape " + to_string(shape_of(v)));
   }
   const OpParams params{.axis = axis, .begin = begin, .end = end, .extent = v.shape()[axis]};
-  return detail::record<Slice>({&x}, params, [&](Node& n) {
-    xt::noalias(n.value) = xt::strided_view(v, axis_range(v.dimension(), axis, begin, end));
-  });
+  return detail::record<Slice>(
+      {&x}, params, [&](Node& n) { read_window(v, axis, begin, end, n.value, /*assign=*/true); });
 }
 
 Var rows(const Var& x, std::size_t begin, std::size_t end) { return slice(x, 0, begin, end); }
@@ -219,11 +272,12 @@ Var concatenate(const std::vector<Var>& parts, std::size_t axis) {
   for (const Var& part : parts) operands.push_back(&part);
   return detail::record<Concatenate>(operands, OpParams{.axis = axis}, [&](Node& n) {
     n.value.resize(shape);
+    n.value.fill(0.0);
     std::size_t offset = 0;
     for (const Var& part : parts) {
       const Tensor& v = part.value();
       const std::size_t extent = v.shape()[axis];
-      xt::strided_view(n.value, axis_range(shape.size(), axis, offset, offset + extent)) = v;
+      add_window(v, axis, offset, offset + extent, n.value);
       offset += extent;
     }
   });

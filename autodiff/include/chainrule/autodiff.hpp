@@ -4,6 +4,7 @@
 /// (The Boost.Graph view lives in <chainrule/autodiff/graph.hpp>, kept apart because
 /// Boost.Graph headers are slow to compile.)
 
+#include "chainrule/autodiff/calculus.hpp"
 #include "chainrule/autodiff/check.hpp"
 #include "chainrule/autodiff/errors.hpp"
 #include "chainrule/autodiff/function.hpp"

@@ -23,5 +23,9 @@ std::vector<Var> grad(const Var& output, const std::vector<Var>& inputs,
 /// output's shape); gives seedᵀ·∂output/∂input for each input.
 std::vector<Var> vjp(const Var& output, const std::vector<Var>& inputs, const Tensor& seed,
                      const GradOptions& options = {});
+/// The same with the seed a recorded Var: with `create_graph` the result is differentiable
+/// in the seed too (J·u is obtained this way, as the gradient of ⟨Jᵀv, u⟩ in v).
+std::vector<Var> vjp(const Var& output, const std::vector<Var>& inputs, const Var& seed,
+                     const GradOptions& options = {});
 
 }  // namespace chainrule::ad

@@ -1,0 +1,101 @@
+// Jacobians, Hessians and their products over one recorded forward pass.
+
+#include "chainrule/autodiff/calculus.hpp"
+
+#include <xtensor/xbuilder.hpp>
+#include <xtensor/xmanipulation.hpp>
+
+#include "chainrule/autodiff/errors.hpp"
+#include "chainrule/autodiff/functional.hpp"
+#include "chainrule/autodiff/ops.hpp"
+#include "chainrule/autodiff/tape.hpp"
+
+namespace chainrule::ad {
+namespace {
+
+// Rows of ∂y/∂x, one reverse sweep per element of y over the one recording.
+xt::xarray<double> rows_of(const Var& y, const std::vector<Var>& xs, std::size_t which,
+                           const GradOptions& options = {}) {
+  const std::size_t n = xs[which].size();
+  xt::xarray<double> jac = xt::zeros<double>({y.size(), n});
+  Tensor seed = xt::zeros<double>(y.value().shape());
+  for (std::size_t j = 0; j < y.size(); ++j) {
+    seed.fill(0.0);
+    seed.data()[j] = 1.0;
+    const Tensor& row = vjp(y, xs, seed, options)[which].value();
+    std::copy(row.data(), row.data() + n, jac.data() + j * n);
+  }
+  return jac;
+}
+
+void require_scalar(const Var& y, const char* op) {
+  if (y.size() != 1) {
+    throw ShapeError(std::string("chainrule: ") + op +
+                     ": the function must return one element, it returned shape " +
+                     to_string(y.shape()));
+  }
+}
+
+void require_same_shape(const Tensor& x, const Tensor& u, const char* op) {
+  if (x.shape() != u.shape()) {
+    throw ShapeError(std::string("chainrule: ") + op + ": direction of shape " +
+                     to_string(shape_of(u)) + " does not match the point's shape " +
+                     to_string(shape_of(x)));
+  }
+}
+
+}  // namespace
+
+Tensor jacobian(const Function1& f, const Tensor& x) {
+  Tape tape;
+  TapeScope scope(tape);
+  const Var input = variable(x);
+  return rows_of(f(input), {input}, 0);
+}
+
+std::vector<Tensor> jacobian(const FunctionN& f, const std::vector<Tensor>& inputs) {
+  Tape tape;
+  TapeScope scope(tape);
+  std::vector<Var> vars;
+  for (const Tensor& x : inputs) vars.push_back(variable(x));
+  const Var y = f(vars);
+  std::vector<Tensor> result;
+  for (std::size_t i = 0; i < vars.size(); ++i) result.push_back(rows_of(y, vars, i));
+  return result;
+}
+
+Tensor hessian(const Function1& g, const Tensor& x) {
+  Tape tape;
+  TapeScope scope(tape);
+  const Var input = variable(x);
+  const Var y = g(input);
+  require_scalar(y, "hessian");
+  const Var gradient = grad(y, {input}, {.create_graph = true})[0];
+  const Tensor h = rows_of(gradient, {input}, 0);
+  return 0.5 * (h + xt::transpose(h));  // exact up to rounding; make it exactly symmetric
+}
+
+Tensor hvp(const Function1& g, const Tensor& x, const Tensor& u) {
+  require_same_shape(x, u, "hvp");
+  Tape tape;
+  TapeScope scope(tape);
+  const Var input = variable(x);
+  const Var y = g(input);
+  require_scalar(y, "hvp");
+  const Var gradient = grad(y, {input}, {.create_graph = true})[0];
+  return vjp(gradient, {input}, u)[0].value();  // uᵀH = (Hu)ᵀ: H is symmetric
+}
+
+Tensor jvp(const Function1& f, const Tensor& x, const Tensor& u) {
+  require_same_shape(x, u, "jvp");
+  Tape tape;
+  TapeScope scope(tape);
+  const Var input = variable(x);
+  const Var y = f(input);
+  // Jᵀv is linear in v; its gradient with respect to v along u is J·u.
+  const Var v = variable(xt::zeros<double>(y.value().shape()));
+  const Var jtv = vjp(y, {input}, v, {.create_graph = true})[0];
+  return vjp(jtv, {v}, u)[0].value();
+}
+
+}  // namespace chainrule::ad
