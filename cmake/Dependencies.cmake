@@ -11,3 +11,5 @@ find_package(Boost 1.74 REQUIRED)
 if(CHAINRULE_BUILD_TESTS)
   find_package(Boost 1.74 REQUIRED COMPONENTS unit_test_framework)
 endif()
+# JSON (checkpoint manifests, example inputs/outputs): header-only, well tested, Debian-packaged.
+find_package(nlohmann_json 3 REQUIRED)
