@@ -6,6 +6,7 @@
 #include <xtensor/xoperation.hpp>
 
 #include "chainrule/autodiff/errors.hpp"
+#include "kernels.hpp"
 #include "sweep.hpp"
 
 namespace chainrule::ad {
@@ -58,12 +59,19 @@ void check_broadcast(const Tensor& a, const Tensor& b, const char* op) {
   }
 }
 
-template <class Rule, class Compute>
-Var binary(const Var& a, const Var& b, Compute compute) {
+// Same shapes go through xtensor's vectorised assignment (`compute`), different shapes
+// through the broadcasting loop with the scalar `op`.
+template <class Rule, class Compute, class Op>
+Var binary(const Var& a, const Var& b, Compute compute, Op op) {
   const Tensor& av = a.value();
   const Tensor& bv = b.value();
   check_broadcast(av, bv, Rule::name);
-  return record<Rule>({&a, &b}, {}, [&](Node& n) { compute(av, bv, n.value); });
+  return record<Rule>({&a, &b}, {}, [&](Node& n) {
+    if (detail::shapes_equal(av.shape(), bv.shape()) ||
+        !detail::broadcast_binary(av, bv, n.value, op)) {
+      compute(av, bv, n.value);
+    }
+  });
 }
 
 template <class Rule, class Compute>
@@ -275,19 +283,23 @@ struct Clip {  // [params.a, params.b]
 
 Var operator+(const Var& a, const Var& b) {
   return binary<Add>(
-      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x + y; });
+      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x + y; },
+      [](double x, double y) { return x + y; });
 }
 Var operator-(const Var& a, const Var& b) {
   return binary<Sub>(
-      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x - y; });
+      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x - y; },
+      [](double x, double y) { return x - y; });
 }
 Var operator*(const Var& a, const Var& b) {
   return binary<Mul>(
-      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x * y; });
+      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x * y; },
+      [](double x, double y) { return x * y; });
 }
 Var operator/(const Var& a, const Var& b) {
   return binary<Div>(
-      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x / y; });
+      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x / y; },
+      [](double x, double y) { return x / y; });
 }
 
 Var affine(const Var& x, double scale, double shift) {
@@ -327,9 +339,10 @@ Var pow(const Var& x, double exponent) {
       OpParams{.a = exponent});
 }
 Var pow(const Var& base, const Var& exponent) {
-  return binary<Pow>(base, exponent, [](const Tensor& x, const Tensor& y, Tensor& out) {
-    xt::noalias(out) = xt::pow(x, y);
-  });
+  return binary<Pow>(
+      base, exponent,
+      [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = xt::pow(x, y); },
+      [](double x, double y) { return std::pow(x, y); });
 }
 Var abs(const Var& x) {
   return unary<Abs>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::abs(v); });
@@ -357,14 +370,16 @@ Var softplus(const Var& x) {
   });
 }
 Var maximum(const Var& a, const Var& b) {
-  return binary<Maximum>(a, b, [](const Tensor& x, const Tensor& y, Tensor& out) {
-    xt::noalias(out) = xt::maximum(x, y);
-  });
+  return binary<Maximum>(
+      a, b,
+      [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = xt::maximum(x, y); },
+      [](double x, double y) { return std::max(x, y); });
 }
 Var minimum(const Var& a, const Var& b) {
-  return binary<Minimum>(a, b, [](const Tensor& x, const Tensor& y, Tensor& out) {
-    xt::noalias(out) = xt::minimum(x, y);
-  });
+  return binary<Minimum>(
+      a, b,
+      [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = xt::minimum(x, y); },
+      [](double x, double y) { return std::min(x, y); });
 }
 
 Var where(const Tensor& condition, const Var& a, const Var& b) {

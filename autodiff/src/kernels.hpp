@@ -1,0 +1,71 @@
+#pragma once
+// Internal: a broadcasting loop for binary elementwise operations whose operand shapes
+// differ. xtensor handles that case with a generic stepper that costs several times a plain
+// loop (it dominated the forward pass of a bias add); here the innermost dimension becomes a
+// contiguous loop with the operand strides fixed at 0 or 1.
+
+#include <array>
+
+#include "chainrule/autodiff/tensor.hpp"
+
+namespace chainrule::ad::detail {
+
+inline constexpr std::size_t max_kernel_dims = 8;
+
+/// out = op(a, b) elementwise with numpy broadcasting. Returns false (and does nothing)
+/// for more than max_kernel_dims dimensions; shapes must be compatible (checked before).
+template <class Op>
+bool broadcast_binary(const Tensor& a, const Tensor& b, Tensor& out, Op op) {
+  const auto& sa = a.shape();
+  const auto& sb = b.shape();
+  const std::size_t nd = std::max(sa.size(), sb.size());
+  if (nd == 0 || nd > max_kernel_dims) return false;
+  std::array<std::size_t, max_kernel_dims> shape{}, stride_a{}, stride_b{};
+  std::size_t step_a = 1, step_b = 1;
+  for (std::size_t i = nd; i-- > 0;) {
+    const std::size_t da = i + sa.size() >= nd ? sa[i + sa.size() - nd] : 1;
+    const std::size_t db = i + sb.size() >= nd ? sb[i + sb.size() - nd] : 1;
+    shape[i] = da == 1 ? db : da;
+    stride_a[i] = da == 1 ? 0 : step_a;
+    stride_b[i] = db == 1 ? 0 : step_b;
+    step_a *= da;
+    step_b *= db;
+  }
+  out.resize(typename Tensor::shape_type(shape.begin(), shape.begin() + nd));
+  const std::size_t inner = shape[nd - 1];
+  const std::size_t ia = stride_a[nd - 1];
+  const std::size_t ib = stride_b[nd - 1];
+  const std::size_t rows = inner == 0 ? 0 : out.size() / inner;
+  std::array<std::size_t, max_kernel_dims> index{};
+  const double* pa = a.data();
+  const double* pb = b.data();
+  double* po = out.data();
+  std::size_t oa = 0, ob = 0;
+  for (std::size_t r = 0; r < rows; ++r, po += inner) {
+    const double* ra = pa + oa;
+    const double* rb = pb + ob;
+    if (ia == 1 && ib == 1) {
+      for (std::size_t k = 0; k < inner; ++k) po[k] = op(ra[k], rb[k]);
+    } else if (ia == 1) {
+      const double vb = *rb;
+      for (std::size_t k = 0; k < inner; ++k) po[k] = op(ra[k], vb);
+    } else if (ib == 1) {
+      const double va = *ra;
+      for (std::size_t k = 0; k < inner; ++k) po[k] = op(va, rb[k]);
+    } else {
+      const double v = op(*ra, *rb);
+      for (std::size_t k = 0; k < inner; ++k) po[k] = v;
+    }
+    for (std::size_t d = nd - 1; d-- > 0;) {  // odometer over the outer dimensions
+      oa += stride_a[d];
+      ob += stride_b[d];
+      if (++index[d] < shape[d]) break;
+      oa -= stride_a[d] * shape[d];
+      ob -= stride_b[d] * shape[d];
+      index[d] = 0;
+    }
+  }
+  return true;
+}
+
+}  // namespace chainrule::ad::detail
