@@ -4,6 +4,7 @@
 // loop (it dominated the forward pass of a bias add); here the innermost dimension becomes a
 // contiguous loop with the operand strides fixed at 0 or 1.
 
+#include <algorithm>
 #include <array>
 
 #include "chainrule/autodiff/tensor.hpp"
@@ -12,12 +13,31 @@ namespace chainrule::ad::detail {
 
 inline constexpr std::size_t max_kernel_dims = 8;
 
+/// out = op(in) elementwise, as one flat loop. (xtensor's assignment machinery costs more
+/// than the loop itself on the small tensors of a training step.)
+template <class Op>
+void map_unary(const Tensor& in, Tensor& out, Op op) {
+  out.resize(in.shape());
+  const double* pi = in.data();
+  double* po = out.data();
+  const std::size_t n = in.size();
+  for (std::size_t i = 0; i < n; ++i) po[i] = op(pi[i]);
+}
+
 /// out = op(a, b) elementwise with numpy broadcasting. Returns false (and does nothing)
 /// for more than max_kernel_dims dimensions; shapes must be compatible (checked before).
 template <class Op>
 bool broadcast_binary(const Tensor& a, const Tensor& b, Tensor& out, Op op) {
   const auto& sa = a.shape();
   const auto& sb = b.shape();
+  if (std::equal(sa.begin(), sa.end(), sb.begin(), sb.end())) {
+    out.resize(sa);
+    const double* pa = a.data();
+    const double* pb = b.data();
+    double* po = out.data();
+    for (std::size_t i = 0; i < a.size(); ++i) po[i] = op(pa[i], pb[i]);
+    return true;
+  }
   const std::size_t nd = std::max(sa.size(), sb.size());
   if (nd == 0 || nd > max_kernel_dims) return false;
   std::array<std::size_t, max_kernel_dims> shape{}, stride_a{}, stride_b{};

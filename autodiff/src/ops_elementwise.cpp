@@ -2,6 +2,9 @@
 // A rule is a template over the sweep (see sweep.hpp): with tensors its expressions are
 // lazy and land directly in the input's adjoint; with Vars they are recorded.
 
+#include <algorithm>
+#include <cmath>
+
 #include <xtensor/xmath.hpp>
 #include <xtensor/xoperation.hpp>
 
@@ -59,25 +62,22 @@ void check_broadcast(const Tensor& a, const Tensor& b, const char* op) {
   }
 }
 
-// Same shapes go through xtensor's vectorised assignment (`compute`), different shapes
-// through the broadcasting loop with the scalar `op`.
+// Plain loops with the scalar `op`; `compute` (an xtensor expression) only beyond the
+// kernel's rank limit.
 template <class Rule, class Compute, class Op>
 Var binary(const Var& a, const Var& b, Compute compute, Op op) {
   const Tensor& av = a.value();
   const Tensor& bv = b.value();
   check_broadcast(av, bv, Rule::name);
   return record<Rule>({&a, &b}, {}, [&](Node& n) {
-    if (detail::shapes_equal(av.shape(), bv.shape()) ||
-        !detail::broadcast_binary(av, bv, n.value, op)) {
-      compute(av, bv, n.value);
-    }
+    if (!detail::broadcast_binary(av, bv, n.value, op)) compute(av, bv, n.value);
   });
 }
 
-template <class Rule, class Compute>
-Var unary(const Var& x, Compute compute, const OpParams& params = {}) {
+template <class Rule, class Op>
+Var unary(const Var& x, Op op, const OpParams& params = {}) {
   const Tensor& xv = x.value();
-  return record<Rule>({&x}, params, [&](Node& n) { compute(xv, n.value); });
+  return record<Rule>({&x}, params, [&](Node& n) { detail::map_unary(xv, n.value, op); });
 }
 
 // ---- rules ---------------------------------------------------------------------------------
@@ -304,8 +304,7 @@ Var operator/(const Var& a, const Var& b) {
 
 Var affine(const Var& x, double scale, double shift) {
   return unary<Affine>(
-      x, [&](const Tensor& v, Tensor& out) { xt::noalias(out) = scale * v + shift; },
-      OpParams{.a = scale, .b = shift});
+      x, [=](double v) { return scale * v + shift; }, OpParams{.a = scale, .b = shift});
 }
 
 Var operator-(const Var& a) { return affine(a, -1.0, 0.0); }
@@ -318,25 +317,24 @@ Var operator*(double a, const Var& b) { return affine(b, a, 0.0); }
 Var operator/(const Var& a, double b) { return affine(a, 1.0 / b, 0.0); }
 Var operator/(double a, const Var& b) {
   return unary<ScalarDiv>(
-      b, [&](const Tensor& v, Tensor& out) { xt::noalias(out) = a / v; }, OpParams{.a = a});
+      b, [=](double v) { return a / v; }, OpParams{.a = a});
 }
 
 Var exp(const Var& x) {
-  return unary<Exp>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::exp(v); });
+  return unary<Exp>(x, [](double v) { return std::exp(v); });
 }
 Var log(const Var& x) {
-  return unary<Log>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::log(v); });
+  return unary<Log>(x, [](double v) { return std::log(v); });
 }
 Var sqrt(const Var& x) {
-  return unary<Sqrt>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::sqrt(v); });
+  return unary<Sqrt>(x, [](double v) { return std::sqrt(v); });
 }
 Var square(const Var& x) {
-  return unary<Square>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = v * v; });
+  return unary<Square>(x, [](double v) { return v * v; });
 }
 Var pow(const Var& x, double exponent) {
   return unary<PowScalar>(
-      x, [&](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::pow(v, exponent); },
-      OpParams{.a = exponent});
+      x, [=](double v) { return std::pow(v, exponent); }, OpParams{.a = exponent});
 }
 Var pow(const Var& base, const Var& exponent) {
   return binary<Pow>(
@@ -345,29 +343,27 @@ Var pow(const Var& base, const Var& exponent) {
       [](double x, double y) { return std::pow(x, y); });
 }
 Var abs(const Var& x) {
-  return unary<Abs>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::abs(v); });
+  return unary<Abs>(x, [](double v) { return std::abs(v); });
 }
 Var sin(const Var& x) {
-  return unary<Sin>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::sin(v); });
+  return unary<Sin>(x, [](double v) { return std::sin(v); });
 }
 Var cos(const Var& x) {
-  return unary<Cos>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::cos(v); });
+  return unary<Cos>(x, [](double v) { return std::cos(v); });
 }
 Var tanh(const Var& x) {
-  return unary<Tanh>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::tanh(v); });
+  return unary<Tanh>(x, [](double v) { return std::tanh(v); });
 }
 Var sigmoid(const Var& x) {
   // exp(−x) overflows to +inf for x < −709 and 1/(1+inf) is exactly 0: finite everywhere.
-  return unary<Sigmoid>(x, [](const Tensor& v, Tensor& out) { xt::noalias(out) = logistic(v); });
+  return unary<Sigmoid>(x, [](double v) { return 1.0 / (1.0 + std::exp(-v)); });
 }
 Var relu(const Var& x) {
-  return unary<Relu>(x,
-                     [](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::maximum(v, 0.0); });
+  return unary<Relu>(x, [](double v) { return v > 0.0 ? v : 0.0; });
 }
 Var softplus(const Var& x) {
-  return unary<Softplus>(x, [](const Tensor& v, Tensor& out) {
-    xt::noalias(out) = xt::maximum(v, 0.0) + xt::log1p(xt::exp(-xt::abs(v)));
-  });
+  return unary<Softplus>(
+      x, [](double v) { return std::max(v, 0.0) + std::log1p(std::exp(-std::abs(v))); });
 }
 Var maximum(const Var& a, const Var& b) {
   return binary<Maximum>(
@@ -403,8 +399,7 @@ Var clip(const Var& x, double lo, double hi) {
                 std::to_string(hi));
   }
   return unary<Clip>(
-      x, [&](const Tensor& v, Tensor& out) { xt::noalias(out) = xt::clip(v, lo, hi); },
-      OpParams{.a = lo, .b = hi});
+      x, [=](double v) { return std::clamp(v, lo, hi); }, OpParams{.a = lo, .b = hi});
 }
 
 Var sign(const Var& x) { return mask_constant(x, xt::sign(x.value())); }

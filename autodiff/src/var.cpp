@@ -25,11 +25,17 @@ detail::Node& leaf_of(const Var& v, const char* op) {
   return n;
 }
 
-Var make_leaf(Tensor value, detail::LeafKind kind) {
+template <class T>
+Var make_leaf(T&& value, detail::LeafKind kind) {
   detail::TapeImpl& tape = current_tape().impl();
   const std::uint32_t index = tape.push(nullptr);
   detail::Node& n = tape.node(index);
-  n.value = std::move(value);
+  if constexpr (std::is_rvalue_reference_v<T&&>) {
+    n.value = std::move(value);
+  } else {
+    n.value.resize(value.shape());
+    std::copy(value.data(), value.data() + value.size(), n.value.data());
+  }
   n.leaf = kind;
   n.requires_grad = kind == detail::LeafKind::variable;
   detail::check_finite(n.value, n.name(), "value");
@@ -89,8 +95,10 @@ void Var::backward(const Tensor& seed) const {
   detail::reverse_sweep(tape, index_, seed, {}, /*accumulate_leaves=*/true);
 }
 
-Var variable(Tensor value) { return make_leaf(std::move(value), detail::LeafKind::variable); }
-Var constant(Tensor value) { return make_leaf(std::move(value), detail::LeafKind::constant); }
+Var variable(const Tensor& value) { return make_leaf(value, detail::LeafKind::variable); }
+Var variable(Tensor&& value) { return make_leaf(std::move(value), detail::LeafKind::variable); }
+Var constant(const Tensor& value) { return make_leaf(value, detail::LeafKind::constant); }
+Var constant(Tensor&& value) { return make_leaf(std::move(value), detail::LeafKind::constant); }
 Var constant(double value) { return constant(Tensor(value)); }
 
 }  // namespace chainrule::ad

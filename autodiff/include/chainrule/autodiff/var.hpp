@@ -68,10 +68,13 @@ class Var {
   std::uint64_t generation_ = 0;
 };
 
-/// A leaf that requires a gradient, recorded on the current tape.
-Var variable(Tensor value);
+/// A leaf that requires a gradient, recorded on the current tape. (The copy goes into the
+/// tape's reused storage, so recording the same shapes every iteration allocates nothing.)
+Var variable(const Tensor& value);
+Var variable(Tensor&& value);
 /// A leaf without a gradient, recorded on the current tape.
-Var constant(Tensor value);
+Var constant(const Tensor& value);
+Var constant(Tensor&& value);
 /// A one-element constant.
 Var constant(double value);
 
