@@ -13,7 +13,7 @@ using detail::Node;
 void check_gradient(const Node& n, std::size_t k, const Tensor& input, const Tensor& gradient) {
   const auto& g = gradient.shape();
   if (!detail::shapes_equal(g, input.shape()) && !detail::shapes_equal(g, n.val().shape())) {
-    throw ShapeError("chainrule: " + n.label + ": backward returned a gradient of shape " +
+    throw ShapeError("chainrule: " + n.extras->label + ": backward returned a gradient of shape " +
                      to_string(shape_of(gradient)) + " for input " + std::to_string(k) +
                      " of shape " + to_string(shape_of(input)) + " (output shape " +
                      to_string(shape_of(n.val())) + ")");
@@ -35,10 +35,11 @@ struct Custom {
       grad_output = detail::record_constant(tape, s.grad());
     }
     const std::vector<Var> grads =
-        n.function->backward(grad_output, inputs, tape.handle(s.index()));
+        n.extras->function->backward(grad_output, inputs, tape.handle(s.index()));
     if (grads.size() != inputs.size()) {
-      throw Error("chainrule: " + n.label + ": backward returned " + std::to_string(grads.size()) +
-                  " gradients for " + std::to_string(inputs.size()) + " inputs");
+      throw Error("chainrule: " + n.extras->label + ": backward returned " +
+                  std::to_string(grads.size()) + " gradients for " + std::to_string(inputs.size()) +
+                  " inputs");
     }
     for (std::size_t k = 0; k < grads.size(); ++k) {
       if (!grads[k].valid() || !s.needs(k)) continue;
@@ -63,8 +64,8 @@ Var apply(std::unique_ptr<Function> function, const std::vector<Var>& inputs) {
   Tensor value = function->forward(inputs);
   return detail::record<Custom>(operands, {}, [&](Node& n) {
     n.value = std::move(value);
-    n.label = std::move(label);
-    n.function = std::move(function);
+    n.extra().label = std::move(label);
+    n.extra().function = std::move(function);
   });
 }
 

@@ -385,7 +385,7 @@ Var where(const Tensor& condition, const Var& a, const Var& b) {
   check_broadcast(condition, av, Where::name);
   check_broadcast(condition, bv, Where::name);
   return record<Where>({&a, &b}, {}, [&](Node& n) {
-    xt::noalias(n.aux) = xt::cast<double>(xt::not_equal(condition, 0.0));
+    xt::noalias(n.extra().aux) = xt::cast<double>(xt::not_equal(condition, 0.0));
     xt::noalias(n.value) = xt::where(xt::not_equal(condition, 0.0), av, bv);
   });
 }

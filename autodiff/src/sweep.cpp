@@ -59,9 +59,26 @@ void check_adjoints(TapeImpl& tape, Node& n, std::uint32_t lowest) {
 }  // namespace
 
 Tensor& leaf_grad(Node& n) {
-  Tensor& g = n.parameter ? n.parameter->grad : n.grad;
+  Tensor& g = n.parameter ? n.parameter->grad : n.extra().grad;
   if (!shapes_equal(g.shape(), n.val().shape())) g = xt::zeros<double>(n.val().shape());
   return g;
+}
+
+void accumulate_tensor(Node& target, const Tensor& contribution) {
+  const Tensor& value = target.val();
+  if (!shapes_equal(contribution.shape(), value.shape())) {
+    reduce_into(contribution, target.adjoint, shape_of(value), !target.has_adjoint);
+    return;
+  }
+  const double* c = contribution.data();
+  const std::size_t n = contribution.size();
+  if (!target.has_adjoint) {
+    target.adjoint.resize(contribution.shape());
+    std::copy(c, c + n, target.adjoint.data());
+    return;
+  }
+  double* a = target.adjoint.data();
+  for (std::size_t i = 0; i < n; ++i) a[i] += c[i];
 }
 
 Var record_constant(TapeImpl& tape, Tensor value) {
@@ -83,7 +100,12 @@ std::uint32_t reverse_sweep(TapeImpl& tape, std::uint32_t output, const Tensor& 
     Node& n = tape.node(i);
     if (!n.has_adjoint || !n.needed) continue;
     if (n.is_leaf()) {
-      if (accumulate_leaves && n.requires_grad) leaf_grad(n) += n.adjoint;
+      if (accumulate_leaves && n.requires_grad) {
+        Tensor& g = leaf_grad(n);
+        const double* a = n.adjoint.data();
+        double* d = g.data();
+        for (std::size_t k = 0; k < g.size(); ++k) d[k] += a[k];
+      }
       continue;
     }
     TensorSweep sweep(tape, i, lowest);
@@ -126,7 +148,7 @@ std::vector<Var> graph_sweep(TapeImpl& tape, std::uint32_t output, const Var& se
   return result;
 }
 
-Var GraphSweep::aux() const { return record_constant(tape_, node().aux); }
+Var GraphSweep::aux() const { return record_constant(tape_, node().extras->aux); }
 
 void GraphSweep::accumulate(std::size_t k, const Var& g) {
   if (!needs(k)) return;

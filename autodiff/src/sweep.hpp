@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <xtensor/xnoalias.hpp>
@@ -35,6 +36,10 @@ void reduce_into(const Tensor& src, Tensor& dst, const Shape& dst_shape, bool as
 /// The accumulated gradient of a leaf, sized like its value.
 Tensor& leaf_grad(Node& n);
 
+/// Adds (or, for a node not reached yet, assigns) `contribution` into `target`'s adjoint,
+/// summing broadcast dimensions away. Does not set `has_adjoint`.
+void accumulate_tensor(Node& target, const Tensor& contribution);
+
 class TensorSweep {
  public:
   static constexpr bool records = false;
@@ -51,7 +56,7 @@ class TensorSweep {
     return i >= lowest_ && tape_.node(i).needed;
   }
   const OpParams& params() const { return node_.params; }
-  const Tensor& aux() const { return node_.aux; }
+  const Tensor& aux() const { return node_.extras->aux; }
   Node& node() { return node_; }
   TapeImpl& tape() { return tape_; }
   std::uint32_t index() const { return index_; }
@@ -63,7 +68,9 @@ class TensorSweep {
     if (!needs(k)) return;
     Node& target = tape_.node(node_.inputs[k]);
     const auto& target_shape = target.val().shape();
-    if (shapes_equal(e.shape(), target_shape)) {
+    if constexpr (std::is_same_v<std::decay_t<E>, Tensor>) {
+      accumulate_tensor(target, e);  // plain loops: no expression machinery for a copy
+    } else if (shapes_equal(e.shape(), target_shape)) {
       if (target.has_adjoint) {
         xt::noalias(target.adjoint) += e;
       } else {

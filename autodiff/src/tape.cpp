@@ -48,7 +48,7 @@ std::size_t tensor_bytes(const Tensor& t) { return t.storage().size() * sizeof(d
 }  // namespace
 
 const char* Node::name() const {
-  if (function) return label.c_str();
+  if (is_function()) return extras->label.c_str();
   if (rule != nullptr) return rule->name;
   switch (leaf) {
     case LeafKind::variable:
@@ -85,14 +85,14 @@ std::uint32_t TapeImpl::push(const OpRule* rule) {
 void TapeImpl::pop() {
   Node& n = node(--size_);
   n.parameter.reset();
-  n.function.reset();
+  if (n.extras) n.extras->function.reset();
 }
 
 void TapeImpl::clear() {
   for (std::uint32_t i = 0; i < size_; ++i) {
     Node& n = node(i);
     n.parameter.reset();  // the tape no longer keeps parameters or functions alive
-    n.function.reset();
+    if (n.extras) n.extras->function.reset();
   }
   size_ = 0;
   graph_adjoints.clear();
@@ -105,8 +105,11 @@ std::size_t TapeImpl::bytes() const {
   for (std::uint32_t b = 0; b < blocks_.size(); ++b) {
     for (std::uint32_t i = 0; i < block_size; ++i) {
       const Node& n = blocks_[b][i];
-      total += tensor_bytes(n.value) + tensor_bytes(n.adjoint) + tensor_bytes(n.grad) +
-               tensor_bytes(n.aux) + n.inputs.capacity() * sizeof(std::uint32_t);
+      total += tensor_bytes(n.value) + tensor_bytes(n.adjoint) +
+               n.inputs.capacity() * sizeof(std::uint32_t);
+      if (n.extras) {
+        total += sizeof(NodeExtras) + tensor_bytes(n.extras->grad) + tensor_bytes(n.extras->aux);
+      }
     }
   }
   return total;
