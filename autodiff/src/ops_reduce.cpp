@@ -27,8 +27,16 @@ struct SumAll {
     if (!s.needs(0)) return;
     if constexpr (S::records) {
       s.accumulate(0, broadcast_to(s.grad(), s.in(0).shape()));
-    } else {
-      s.accumulate(0, xt::broadcast(s.grad(), s.in(0).shape()));
+    } else {  // every element gets the one gradient value: a fill, not a broadcast
+      const double g = s.grad().data()[0];
+      s.accumulate_into(0, [&](Tensor& adj, bool assign) {
+        if (assign) {
+          adj.resize(s.in(0).shape());
+          adj.fill(g);
+        } else {
+          for (double& a : adj) a += g;
+        }
+      });
     }
   }
 };
