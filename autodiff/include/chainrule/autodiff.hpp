@@ -11,6 +11,7 @@
 #include "chainrule/autodiff/functional.hpp"
 #include "chainrule/autodiff/ops.hpp"
 #include "chainrule/autodiff/parameter.hpp"
+#include "chainrule/autodiff/solvers.hpp"
 #include "chainrule/autodiff/tape.hpp"
 #include "chainrule/autodiff/tensor.hpp"
 #include "chainrule/autodiff/var.hpp"
