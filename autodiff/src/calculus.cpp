@@ -13,19 +13,23 @@
 namespace chainrule::ad {
 namespace {
 
-// Rows of ∂y/∂x, one reverse sweep per element of y over the one recording.
-xt::xarray<double> rows_of(const Var& y, const std::vector<Var>& xs, std::size_t which,
-                           const GradOptions& options = {}) {
-  const std::size_t n = xs[which].size();
-  xt::xarray<double> jac = xt::zeros<double>({y.size(), n});
+// ∂y/∂x_i for every input i, as (y.size(), x_i.size()) matrices: one reverse sweep per
+// element of y over the one recording, each sweep filling that row of every Jacobian.
+std::vector<Tensor> jacobians_of(const Var& y, const std::vector<Var>& xs,
+                                 const GradOptions& options = {}) {
+  std::vector<Tensor> jacobians;
+  for (const Var& x : xs) jacobians.push_back(xt::zeros<double>({y.size(), x.size()}));
   Tensor seed = xt::zeros<double>(y.value().shape());
   for (std::size_t j = 0; j < y.size(); ++j) {
     seed.fill(0.0);
     seed.data()[j] = 1.0;
-    const Tensor& row = vjp(y, xs, seed, options)[which].value();
-    std::copy(row.data(), row.data() + n, jac.data() + j * n);
+    const std::vector<Var> rows = vjp(y, xs, seed, options);
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      const Tensor& row = rows[i].value();
+      std::copy(row.data(), row.data() + row.size(), jacobians[i].data() + j * row.size());
+    }
   }
-  return jac;
+  return jacobians;
 }
 
 void require_scalar(const Var& y, const char* op) {
@@ -50,7 +54,7 @@ Tensor jacobian(const Function1& f, const Tensor& x) {
   Tape tape;
   TapeScope scope(tape);
   const Var input = variable(x);
-  return rows_of(f(input), {input}, 0);
+  return jacobians_of(f(input), {input})[0];
 }
 
 std::vector<Tensor> jacobian(const FunctionN& f, const std::vector<Tensor>& inputs) {
@@ -58,10 +62,7 @@ std::vector<Tensor> jacobian(const FunctionN& f, const std::vector<Tensor>& inpu
   TapeScope scope(tape);
   std::vector<Var> vars;
   for (const Tensor& x : inputs) vars.push_back(variable(x));
-  const Var y = f(vars);
-  std::vector<Tensor> result;
-  for (std::size_t i = 0; i < vars.size(); ++i) result.push_back(rows_of(y, vars, i));
-  return result;
+  return jacobians_of(f(vars), vars);
 }
 
 Tensor hessian(const Function1& g, const Tensor& x) {
@@ -71,7 +72,7 @@ Tensor hessian(const Function1& g, const Tensor& x) {
   const Var y = g(input);
   require_scalar(y, "hessian");
   const Var gradient = grad(y, {input}, {.create_graph = true})[0];
-  const Tensor h = rows_of(gradient, {input}, 0);
+  const Tensor h = jacobians_of(gradient, {input})[0];
   return 0.5 * (h + xt::transpose(h));  // exact up to rounding; make it exactly symmetric
 }
 

@@ -7,8 +7,8 @@
 /// f(x) with m entries, in units of one evaluation of f (a reverse sweep costs a small
 /// constant times that):
 ///   - jacobian: 1 forward + m reverse sweeps          → (m, n)
-///   - jacobian with k inputs: 1 forward + k·m reverse sweeps (each sweep yields every
-///     input's row, but only one input's is kept per pass)
+///   - jacobian with k inputs: 1 forward + m reverse sweeps (each yields a row of every
+///     input's Jacobian)
 ///   - hessian:  1 forward + 1 recorded sweep + n sweeps over it → (n, n)
 ///   - hvp:      1 forward + 1 recorded sweep + 1 sweep over it  (H·u, no H formed)
 ///   - jvp:      1 forward + 1 recorded sweep + 1 sweep over it  (J·u, no J formed)
