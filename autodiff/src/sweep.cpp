@@ -81,8 +81,13 @@ void accumulate_tensor(Node& target, const Tensor& contribution) {
   for (std::size_t i = 0; i < n; ++i) a[i] += c[i];
 }
 
+void reset_leaf_grad(Node& n) {
+  if (n.extras && n.extras->grad.size() != 0) n.extras->grad.fill(0.0);
+}
+
 Var record_constant(TapeImpl& tape, Tensor value) {
   const std::uint32_t index = tape.push(nullptr);
+  reset_leaf_grad(tape.node(index));
   tape.node(index).value = std::move(value);
   return tape.handle(index);
 }

@@ -36,6 +36,10 @@ void reduce_into(const Tensor& src, Tensor& dst, const Shape& dst_shape, bool as
 /// The accumulated gradient of a leaf, sized like its value.
 Tensor& leaf_grad(Node& n);
 
+/// Zeros a reused node's leaf gradient (keeping its buffer), so a leaf recorded after
+/// Tape::clear() does not start from the gradient of the leaf recorded there before.
+void reset_leaf_grad(Node& n);
+
 /// Adds (or, for a node not reached yet, assigns) `contribution` into `target`'s adjoint,
 /// summing broadcast dimensions away. Does not set `has_adjoint`.
 void accumulate_tensor(Node& target, const Tensor& contribution);

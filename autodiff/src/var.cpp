@@ -36,6 +36,7 @@ Var make_leaf(T&& value, detail::LeafKind kind) {
     n.value.resize(value.shape());
     std::copy(value.data(), value.data() + value.size(), n.value.data());
   }
+  detail::reset_leaf_grad(n);
   n.leaf = kind;
   n.requires_grad = kind == detail::LeafKind::variable;
   detail::check_finite(n.value, n.name(), "value");
