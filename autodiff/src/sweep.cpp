@@ -48,6 +48,19 @@ void check_seed(const Tensor& output, const Tensor& seed) {
   }
 }
 
+// Runs n's backward rule. An anomaly raised inside it, by an operation the rule records
+// (with create_graph, or in a user Function's backward), is reported as n's: the user
+// wants to know which of *their* operations went wrong, not that some internal "div" did.
+template <class Backward>
+void run_backward(const Node& n, Backward&& backward) {
+  try {
+    backward();
+  } catch (const AnomalyError& e) {
+    throw AnomalyError(std::string("chainrule: anomaly: '") + n.name() +
+                       "' produced a non-finite gradient in its backward (" + e.what() + ")");
+  }
+}
+
 void check_adjoints(TapeImpl& tape, Node& n, std::uint32_t lowest) {
   for (std::uint32_t k : n.inputs) {
     if (k >= lowest && tape.node(k).has_adjoint) {
@@ -114,7 +127,7 @@ std::uint32_t reverse_sweep(TapeImpl& tape, std::uint32_t output, const Tensor& 
       continue;
     }
     TensorSweep sweep(tape, i, lowest);
-    n.rule->backward(sweep);
+    run_backward(n, [&] { n.rule->backward(sweep); });
     if (anomaly) check_adjoints(tape, n, lowest);
   }
   return lowest;
@@ -132,7 +145,7 @@ std::vector<Var> graph_sweep(TapeImpl& tape, std::uint32_t output, const Var& se
     Node& n = tape.node(i);
     if (!n.needed || n.is_leaf() || !adjoints[i - lowest].valid()) continue;
     GraphSweep sweep(tape, i, lowest, adjoints);
-    n.rule->backward_graph(sweep);
+    run_backward(n, [&] { n.rule->backward_graph(sweep); });
     if (anomaly) {
       for (std::uint32_t k : tape.node(i).inputs) {
         if (k >= lowest && adjoints[k - lowest].valid()) {

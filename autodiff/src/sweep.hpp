@@ -154,11 +154,12 @@ Var record(std::span<const Var* const> operands, const OpParams& params, Compute
   }
   try {
     compute(n);
+    // n.name(): a user Function is reported by its own name, not as "function".
+    check_finite(n.value, n.name(), "value");
   } catch (...) {
-    tape.pop();
+    tape.pop();  // an operation that throws (anomaly included) records nothing
     throw;
   }
-  check_finite(n.value, Rule::name, "value");
   return tape.handle(index);
 }
 
