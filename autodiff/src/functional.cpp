@@ -43,7 +43,7 @@ std::vector<Var> tensor_vjp(detail::TapeImpl& tape, std::uint32_t output,
 
 std::vector<Var> grad(const Var& output, const std::vector<Var>& inputs,
                       const GradOptions& options) {
-  const Tensor& value = output.value();
+  const Tensor& value = detail::value_of(output, "grad");
   if (value.size() != 1) {
     throw TapeError("chainrule: grad: the output has shape " + to_string(shape_of(value)) +
                     "; grad() needs a one-element output (use ad::vjp with a seed otherwise)");

@@ -66,8 +66,8 @@ void check_broadcast(const Tensor& a, const Tensor& b, const char* op) {
 // kernel's rank limit.
 template <class Rule, class Compute, class Op>
 Var binary(const Var& a, const Var& b, Compute compute, Op op) {
-  const Tensor& av = a.value();
-  const Tensor& bv = b.value();
+  const Tensor& av = detail::value_of(a, Rule::name);
+  const Tensor& bv = detail::value_of(b, Rule::name);
   check_broadcast(av, bv, Rule::name);
   return record<Rule>({&a, &b}, {}, [&](Node& n) {
     if (!detail::broadcast_binary(av, bv, n.value, op)) compute(av, bv, n.value);
@@ -76,7 +76,7 @@ Var binary(const Var& a, const Var& b, Compute compute, Op op) {
 
 template <class Rule, class Op>
 Var unary(const Var& x, Op op, const OpParams& params = {}) {
-  const Tensor& xv = x.value();
+  const Tensor& xv = detail::value_of(x, Rule::name);
   return record<Rule>({&x}, params, [&](Node& n) { detail::map_unary(xv, n.value, op); });
 }
 
@@ -379,8 +379,8 @@ Var minimum(const Var& a, const Var& b) {
 }
 
 Var where(const Tensor& condition, const Var& a, const Var& b) {
-  const Tensor& av = a.value();
-  const Tensor& bv = b.value();
+  const Tensor& av = detail::value_of(a, Where::name);
+  const Tensor& bv = detail::value_of(b, Where::name);
   check_broadcast(av, bv, Where::name);
   check_broadcast(condition, av, Where::name);
   check_broadcast(condition, bv, Where::name);
@@ -390,7 +390,7 @@ Var where(const Tensor& condition, const Var& a, const Var& b) {
   });
 }
 Var where(const Var& condition, const Var& a, const Var& b) {
-  return where(condition.value(), a, b);
+  return where(detail::value_of(condition, Where::name), a, b);
 }
 
 Var clip(const Var& x, double lo, double hi) {
@@ -402,6 +402,6 @@ Var clip(const Var& x, double lo, double hi) {
       x, [=](double v) { return std::clamp(v, lo, hi); }, OpParams{.a = lo, .b = hi});
 }
 
-Var sign(const Var& x) { return mask_constant(x, xt::sign(x.value())); }
+Var sign(const Var& x) { return mask_constant(x, xt::sign(detail::value_of(x, "sign"))); }
 
 }  // namespace chainrule::ad

@@ -87,7 +87,7 @@ Var matmul(const Var& a, const Var& b) {
 }
 
 Var transpose(const Var& x) {
-  const Tensor& v = x.value();
+  const Tensor& v = detail::value_of(x, Transpose::name);
   return detail::record<Transpose>({&x}, {},
                                    [&](Node& n) { xt::noalias(n.value) = xt::transpose(v); });
 }

@@ -63,7 +63,7 @@ struct SumAxis {  // params.axis, params.keepdims
 }  // namespace
 
 Var sum(const Var& x) {
-  const Tensor& v = x.value();
+  const Tensor& v = detail::value_of(x, SumAll::name);
   return detail::record<SumAll>({&x}, {}, [&](Node& n) {
     n.value.resize(Shape{});
     n.value.data()[0] = std::accumulate(v.data(), v.data() + v.size(), 0.0);
@@ -71,7 +71,7 @@ Var sum(const Var& x) {
 }
 
 Var sum(const Var& x, std::size_t axis, bool keepdims) {
-  const Tensor& v = x.value();
+  const Tensor& v = detail::value_of(x, "sum");
   if (axis >= v.dimension()) {
     throw ShapeError("chainrule: sum: axis " + std::to_string(axis) +
                      " is out of range for shape " + to_string(shape_of(v)));
@@ -88,10 +88,10 @@ Var sum(const Var& x, std::size_t axis, bool keepdims) {
   });
 }
 
-Var mean(const Var& x) { return sum(x) / static_cast<double>(x.size()); }
+Var mean(const Var& x) { return sum(x) / static_cast<double>(detail::value_of(x, "mean").size()); }
 
 Var mean(const Var& x, std::size_t axis, bool keepdims) {
-  const Shape shape = x.shape();
+  const Shape shape = shape_of(detail::value_of(x, "mean"));
   if (axis >= shape.size()) {
     throw ShapeError("chainrule: mean: axis " + std::to_string(axis) +
                      " is out of range for shape " + to_string(shape));

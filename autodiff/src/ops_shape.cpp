@@ -199,7 +199,7 @@ void check_axis(const char* op, const Tensor& v, std::size_t axis) {
 }  // namespace
 
 Var reshape(const Var& x, const Shape& shape) {
-  const Tensor& v = x.value();
+  const Tensor& v = detail::value_of(x, Reshape::name);
   if (element_count(shape) != v.size()) {
     throw ShapeError("chainrule: reshape: cannot reshape " + to_string(shape_of(v)) + " (" +
                      std::to_string(v.size()) + " elements) to " + to_string(shape) + " (" +
@@ -212,7 +212,7 @@ Var reshape(const Var& x, const Shape& shape) {
 }
 
 Var broadcast_to(const Var& x, const Shape& shape) {
-  const Tensor& v = x.value();
+  const Tensor& v = detail::value_of(x, BroadcastTo::name);
   if (detail::broadcast_shapes(shape_of(v), shape, "broadcast_to") != shape) {
     throw ShapeError("chainrule: broadcast_to: shape " + to_string(shape_of(v)) +
                      " cannot be broadcast to " + to_string(shape));
@@ -222,7 +222,7 @@ Var broadcast_to(const Var& x, const Shape& shape) {
 }
 
 Var sum_to(const Var& x, const Shape& shape) {
-  const Tensor& v = x.value();
+  const Tensor& v = detail::value_of(x, SumTo::name);
   const Shape from = shape_of(v);
   if (shape.size() > from.size() || detail::broadcast_shapes(shape, from, "sum_to") != from) {
     throw ShapeError("chainrule: sum_to: shape " + to_string(from) + " cannot be summed to " +
@@ -233,7 +233,7 @@ Var sum_to(const Var& x, const Shape& shape) {
 }
 
 Var slice(const Var& x, std::size_t axis, std::size_t begin, std::size_t end) {
-  const Tensor& v = x.value();
+  const Tensor& v = detail::value_of(x, Slice::name);
   check_axis("slice", v, axis);
   if (begin > end || end > v.shape()[axis]) {
     throw ShapeError("chainrule: slice: range [" + std::to_string(begin) + ", " +
@@ -250,12 +250,12 @@ Var cols(const Var& x, std::size_t begin, std::size_t end) { return slice(x, 1, 
 
 Var concatenate(const std::vector<Var>& parts, std::size_t axis) {
   if (parts.empty()) throw ShapeError("chainrule: concatenate: no Vars to join");
-  const Tensor& first = parts.front().value();
+  const Tensor& first = detail::value_of(parts.front(), Concatenate::name);
   check_axis("concatenate", first, axis);
   Shape shape = shape_of(first);
   shape[axis] = 0;
   for (const Var& part : parts) {
-    const Tensor& v = part.value();
+    const Tensor& v = detail::value_of(part, Concatenate::name);
     bool fits = v.dimension() == shape.size();
     for (std::size_t d = 0; fits && d < shape.size(); ++d) {
       fits = d == axis || v.shape()[d] == first.shape()[d];

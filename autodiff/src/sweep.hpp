@@ -40,6 +40,12 @@ Tensor& leaf_grad(Node& n);
 /// Tape::clear() does not start from the gradient of the leaf recorded there before.
 void reset_leaf_grad(Node& n);
 
+/// An operand's value, checked: an empty or stale Var throws TapeError naming `op` (the
+/// operation the user called, rather than "value").
+inline const Tensor& value_of(const Var& v, const char* op) {
+  return TapeImpl::of(v, op).node(TapeImpl::index(v)).val();
+}
+
 /// Adds (or, for a node not reached yet, assigns) `contribution` into `target`'s adjoint,
 /// summing broadcast dimensions away. Does not set `has_adjoint`.
 void accumulate_tensor(Node& target, const Tensor& contribution);

@@ -81,7 +81,7 @@ bool Var::valid() const noexcept {
 }
 
 void Var::backward() const {
-  const Tensor& v = value();
+  const Tensor& v = detail::value_of(*this, "backward");
   if (v.size() != 1) {
     throw TapeError("chainrule: backward: the output has shape " + to_string(shape_of(v)) + " (" +
                     std::to_string(v.size()) +
