@@ -390,6 +390,9 @@ Var where(const Tensor& condition, const Var& a, const Var& b) {
   });
 }
 Var where(const Var& condition, const Var& a, const Var& b) {
+  // The condition is no operand of the recorded node, but it must come from the same tape.
+  const Var* operands[] = {&condition, &a, &b};
+  detail::common_tape(operands, Where::name);
   return where(detail::value_of(condition, Where::name), a, b);
 }
 

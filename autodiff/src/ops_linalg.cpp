@@ -70,8 +70,24 @@ Var matmul_2d(const Var& a, const Var& b) {
 }  // namespace
 
 Var matmul(const Var& a, const Var& b) {
-  const std::size_t da = a.dimension();
-  const std::size_t db = b.dimension();
+  // Everything is checked on the operands as given, before the reshapes of 1-D operands are
+  // recorded: a failed matmul records nothing, and its message names the user's shapes.
+  const Tensor& av = detail::value_of(a, Matmul::name);
+  const Tensor& bv = detail::value_of(b, Matmul::name);
+  const Var* operands[] = {&a, &b};
+  detail::common_tape(operands, Matmul::name);
+  const std::size_t da = av.dimension();
+  const std::size_t db = bv.dimension();
+  if (da < 1 || da > 2 || db < 1 || db > 2) {
+    throw ShapeError("chainrule: matmul: operands must be 1-D or 2-D, got shapes " +
+                     to_string(shape_of(av)) + " and " + to_string(shape_of(bv)));
+  }
+  if (av.shape()[da - 1] != bv.shape()[0]) {
+    throw ShapeError("chainrule: matmul: shapes " + to_string(shape_of(av)) + " and " +
+                     to_string(shape_of(bv)) +
+                     " are not aligned: " + std::to_string(av.shape()[da - 1]) + " (dim " +
+                     std::to_string(da - 1) + ") != " + std::to_string(bv.shape()[0]) + " (dim 0)");
+  }
   if (da == 2 && db == 2) return matmul_2d(a, b);
   if (da == 2 && db == 1) {
     return reshape(matmul_2d(a, reshape(b, {b.size(), 1})), {a.shape()[0]});
@@ -82,8 +98,7 @@ Var matmul(const Var& a, const Var& b) {
   if (da == 1 && db == 1) {
     return reshape(matmul_2d(reshape(a, {1, a.size()}), reshape(b, {b.size(), 1})), {});
   }
-  throw ShapeError("chainrule: matmul: operands must be 1-D or 2-D, got shapes " +
-                   to_string(a.shape()) + " and " + to_string(b.shape()));
+  return matmul_2d(a, b);  // unreachable: ranks are checked above
 }
 
 Var transpose(const Var& x) {
