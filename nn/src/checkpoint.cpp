@@ -271,6 +271,19 @@ json tensor_entry(const std::string& name, const ad::Tensor& t, const std::strin
   return {{"name", name}, {"shape", ad::shape_of(t)}, {"file", file}};
 }
 
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.size() < 19 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// "data-<n>" or "data-<n>.tmp": the directories save_checkpoint creates.
+bool is_data_name(std::string name) {
+  if (name.rfind("data-", 0) != 0) return false;
+  if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0)
+    name.resize(name.size() - 4);
+  return all_digits(name.substr(5));
+}
+
 // The generation numbers of data-<n> directories in `dir`.
 std::vector<unsigned long long> generations(const fs::path& dir) {
   std::vector<unsigned long long> out;
@@ -278,11 +291,7 @@ std::vector<unsigned long long> generations(const fs::path& dir) {
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind("data-", 0) != 0) continue;
-    const std::string digits = name.substr(5);
-    if (!digits.empty() && digits.size() < 19 &&
-        std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      out.push_back(std::stoull(digits));
-    }
+    if (all_digits(name.substr(5))) out.push_back(std::stoull(name.substr(5)));
   }
   return out;
 }
@@ -397,13 +406,16 @@ void save_checkpoint(const fs::path& dir, const NamedParameters& params,
   }
   sync_path(dir, true);
 
-  // The previous data is no longer referenced: remove it (failures here are harmless).
+  // The previous data is no longer referenced: remove it (failures here are harmless). Only
+  // names this code makes, data-<n> and data-<n>.tmp, so nothing else in `dir` is touched.
+  std::vector<fs::path> stale;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("data-", 0) == 0 && name != data_name) {
-      std::error_code ignored;
-      fs::remove_all(entry.path(), ignored);
-    }
+    if (name != data_name && is_data_name(name)) stale.push_back(entry.path());
+  }
+  for (const fs::path& path : stale) {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
   }
 }
 

@@ -72,10 +72,11 @@ Linear::Linear(ad::Tensor weight, ad::Tensor bias)
     : Linear(checked(std::move(weight), std::move(bias))) {}
 
 ad::Var Linear::forward(const ad::Var& a) const {
-  const ad::Shape shape = a.shape();
+  const auto& shape = a.value().shape();  // no copy: forward runs every training step
   if (shape.size() != 2 || shape[0] != in_) {
     throw ad::ShapeError("chainrule: " + name() + ": input must be (" + std::to_string(in_) +
-                         " × batch), one column per example, got shape " + ad::to_string(shape) +
+                         " × batch), one column per example, got shape " +
+                         ad::to_string(a.shape()) +
                          (shape.size() == 1 && shape[0] == in_
                               ? " (reshape a single example to (" + std::to_string(in_) + ", 1))"
                               : std::string()));

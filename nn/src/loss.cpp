@@ -15,7 +15,9 @@ namespace chainrule::nn {
 namespace {
 
 void require_same_shape(const ad::Var& a, const ad::Var& y, const char* op) {
-  if (a.shape() != y.shape()) {
+  const auto& sa = a.value().shape();
+  const auto& sy = y.value().shape();
+  if (!std::equal(sa.begin(), sa.end(), sy.begin(), sy.end())) {
     throw ad::ShapeError(std::string("chainrule: ") + op + ": prediction of shape " +
                          ad::to_string(a.shape()) + " and target of shape " +
                          ad::to_string(y.shape()) + " differ");
@@ -24,11 +26,18 @@ void require_same_shape(const ad::Var& a, const ad::Var& y, const char* op) {
 
 // The number of examples: columns of a matrix, 1 otherwise.
 double examples(const ad::Var& a) {
-  return a.dimension() == 2 ? static_cast<double>(a.shape()[1]) : 1.0;
+  const auto& shape = a.value().shape();
+  return shape.size() == 2 ? static_cast<double>(shape[1]) : 1.0;
 }
 
-// A constant on the tape of `like` (which need not be the current tape).
-ad::Var constant_like(const ad::Var& like, ad::Tensor value) {
+// A constant on the tape of `like` (which need not be the current tape). The engine copies
+// a const reference into a reused buffer, so a training loop allocates nothing here.
+ad::Var constant_like(const ad::Var& like, const ad::Tensor& value) {
+  ad::TapeScope scope(like.tape());
+  return ad::constant(value);
+}
+
+ad::Var constant_like(const ad::Var& like, ad::Tensor&& value) {
   ad::TapeScope scope(like.tape());
   return ad::constant(std::move(value));
 }

@@ -63,8 +63,9 @@ void Module::assign(const std::string& dotted_name, const ad::Tensor& value) {
   p.value() = value;
 }
 
-void Module::zero_grad() {
-  for (NamedParameter& np : named_parameters()) np.parameter.zero_grad();
+void Module::zero_grad() {  // walks the tree without building names: called every step
+  for (auto& entry : parameters_) entry.second.zero_grad();
+  for (auto& entry : children_) entry.second->zero_grad();
 }
 
 Parameter Module::register_parameter(const std::string& local_name, ad::Tensor value) {

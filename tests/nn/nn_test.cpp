@@ -486,10 +486,12 @@ BOOST_AUTO_TEST_CASE(interrupted_save_leaves_the_previous_checkpoint) {
   nn::Sequential other = nn::mlp({2, 3}, nn::Activation::tanh, nn::init::normal(1.0), 9);
   nn::load_checkpoint(dir, other);
   BOOST_TEST((nn::flatten(other.parameters()) == before));
-  // The next save cleans up and commits.
+  // The next save cleans up its own leftovers, and only those, and commits.
+  std::ofstream(dir / "data-notes.txt") << "the user's file";
   nn::save_checkpoint(dir, other);
   BOOST_TEST(!fs::exists(dir / "data-2.tmp"));
   BOOST_TEST(!fs::exists(dir / "manifest.json.tmp"));
+  BOOST_TEST(fs::exists(dir / "data-notes.txt"));
   nn::load_checkpoint(dir, net);
 }
 
