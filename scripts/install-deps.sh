@@ -2,7 +2,7 @@
 # Installs every Debian 12 package chainrule needs to build, test, benchmark and run its
 # examples. Idempotent; runs as root or through sudo. Nothing is downloaded but Debian packages.
 #   scripts/install-deps.sh          # build, tests, examples, benchmarks
-#   scripts/install-deps.sh --bench  # also LibTorch (large) for the comparison benchmarks
+#   scripts/install-deps.sh --bench  # also LibTorch (large) and gnuplot for the benchmark report
 set -euo pipefail
 
 packages=(
@@ -15,7 +15,7 @@ packages=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --bench) packages+=(libtorch-dev) ;;
+    --bench) packages+=(libtorch-dev gnuplot-nox) ;;
     *) echo "install-deps.sh: unknown option '$arg' (known: --bench)" >&2; exit 2 ;;
   esac
 done

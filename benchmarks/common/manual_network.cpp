@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace chainrule::bench {
@@ -27,11 +28,21 @@ ManualNetwork::ManualNetwork(std::vector<std::size_t> layer_sizes, std::size_t b
   }
 }
 
-void ManualNetwork::set_parameters(const std::vector<ad::Tensor>& w,
-                                   const std::vector<ad::Tensor>& b) {
+ManualNetwork::ManualNetwork(const MlpData& data) : ManualNetwork(data.sizes, data.batch) {
+  set_parameters(data.weights, data.biases);
+}
+
+void ManualNetwork::set_parameters(const std::vector<Matrix>& w, const std::vector<Matrix>& b) {
   for (std::size_t l = 0; l < weights.size(); ++l) {
-    std::copy(w[l].begin(), w[l].end(), weights[l].begin());
-    std::copy(b[l].begin(), b[l].end(), biases[l].begin());
+    std::copy(w[l].data.begin(), w[l].data.end(), weights[l].begin());
+    std::copy(b[l].data.begin(), b[l].data.end(), biases[l].begin());
+  }
+}
+
+void ManualNetwork::descend(double rate) {
+  for (std::size_t l = 0; l < weights.size(); ++l) {
+    for (std::size_t k = 0; k < weights[l].size(); ++k) weights[l][k] -= rate * grad_weights[l][k];
+    for (std::size_t k = 0; k < biases[l].size(); ++k) biases[l][k] -= rate * grad_biases[l][k];
   }
 }
 

@@ -1,12 +1,11 @@
 #pragma once
-// The assignment network's gradient written by hand, the way tuned code does it: one forward,
-// one backward, preallocated buffers, BLAS gemm and fused elementwise loops. It is the
-// baseline autodiff is measured against, so it must be the fast kind.
+// "Manual, fused": a sigmoid MLP's gradient written by hand the way tuned code does it: one
+// forward, one backward, preallocated buffers, BLAS gemm and fused elementwise loops. It is
+// the baseline autodiff is measured against, so it must be the fast kind.
 
-#include <array>
 #include <vector>
 
-#include <chainrule/autodiff/tensor.hpp>
+#include "bench_support.hpp"
 
 namespace chainrule::bench {
 
@@ -19,8 +18,12 @@ struct ManualNetwork {
   std::vector<std::vector<double>> activations, deltas;  // a_l, δ_l (size × batch)
 
   ManualNetwork(std::vector<std::size_t> layer_sizes, std::size_t batch_size);
-  /// Copies W and b from tensors laid out as (out × in) and (out × 1).
-  void set_parameters(const std::vector<ad::Tensor>& w, const std::vector<ad::Tensor>& b);
+  /// The network of `data`, with its weights and biases copied.
+  explicit ManualNetwork(const MlpData& data);
+  /// Copies W and b from matrices laid out as (out × in) and (out × 1).
+  void set_parameters(const std::vector<Matrix>& w, const std::vector<Matrix>& b);
+  /// One steepest-descent step on every parameter: P ← P − rate·J_P.
+  void descend(double rate);
   /// Forward pass only; returns the cost.
   double forward(const double* x, const double* y);
   /// Forward and backward; fills grad_weights / grad_biases; returns the cost.
