@@ -1,0 +1,93 @@
+#include "trainer.hpp"
+
+#include <chrono>
+
+#include <chainrule/autodiff.hpp>
+
+namespace chainrule::curve {
+namespace {
+
+// mlp({1, n1, n2, 2}) names its linear layers 0, 2 and 4 (activations sit in between).
+constexpr const char* course_names[][2] = {{"W1", "layers.0.weight"}, {"W2", "layers.2.weight"},
+                                           {"W3", "layers.4.weight"}, {"b1", "layers.0.bias"},
+                                           {"b2", "layers.2.bias"},   {"b3", "layers.4.bias"}};
+
+nn::Sequential make_network(const TrainOptions& o) {
+  nn::Sequential net =
+      nn::mlp({1, o.n1, o.n2, 2}, nn::Activation::sigmoid, nn::init::normal(0.5), o.seed);
+  if (o.init) {
+    for (const auto& [course, dotted] : course_names) net.assign(dotted, o.init->at(course));
+  }
+  return net;
+}
+
+}  // namespace
+
+CurveTrainer::CurveTrainer(const TrainOptions& options)
+    : curve_(heart_curve(options.points)), network_(make_network(options)) {
+  optim::OptimizerOptions o;
+  o.learning_rate = options.aggression;
+  o.noise = options.noise;
+  o.seed = options.seed;
+  optimizer_ = optim::make_optimizer(options.optimizer, network_.parameters(), o);
+}
+
+ad::Var CurveTrainer::record_cost() {
+  tape_.clear();
+  ad::TapeScope scope(tape_);
+  return nn::squared_error_cost(network_(ad::constant(curve_.x)), curve_.y);
+}
+
+double CurveTrainer::evaluate() {
+  const ad::Var cost = record_cost();
+  optimizer_->zero_grad();
+  cost.backward();
+  return cost.item();
+}
+
+double CurveTrainer::step() {
+  const double cost = evaluate();
+  optimizer_->step();
+  return cost;
+}
+
+ad::Tensor CurveTrainer::draw() const {
+  ad::Tape tape;
+  ad::TapeScope scope(tape);
+  return network_(ad::constant(curve_.x)).value();
+}
+
+std::vector<std::pair<std::string, ad::Parameter>> CurveTrainer::course_parameters() const {
+  std::vector<std::pair<std::string, ad::Parameter>> result;
+  for (const auto& [course, dotted] : course_names) {
+    result.emplace_back(course, network_.parameter(dotted));
+  }
+  return result;
+}
+
+TrainResult train(CurveTrainer& trainer, std::size_t first_iteration, std::size_t iterations,
+                  std::size_t log_every, std::size_t snapshot_every,
+                  const std::function<void(const Progress&)>& on_log,
+                  const std::function<bool()>& should_stop) {
+  TrainResult result;
+  const auto start = std::chrono::steady_clock::now();
+  const std::size_t last = first_iteration + iterations;
+  for (std::size_t i = first_iteration;; ++i) {
+    if (snapshot_every > 0 && i % snapshot_every == 0) result.drawn.push_back(trainer.draw());
+    const bool done = i == last || (should_stop && should_stop());
+    // The cost at i steps comes with the gradient the next step needs: one sweep each.
+    const double cost = done ? trainer.evaluate() : trainer.step();
+    if ((log_every > 0 && i % log_every == 0) || done) {
+      result.costs.push_back({i, cost});
+      if (on_log) on_log(result.costs.back());
+    }
+    if (done) {
+      result.final_cost = cost;
+      break;
+    }
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace chainrule::curve

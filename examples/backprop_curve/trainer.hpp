@@ -1,0 +1,81 @@
+#pragma once
+// Assignment 1 as a library: the 1 → n1 → n2 → 2 sigmoid network learning to draw the heart
+// curve, its gradients by autodiff and its update by an `optim` optimizer (by default the
+// assignment's stochastic steepest descent).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <chainrule/nn.hpp>
+#include <chainrule/optim.hpp>
+
+#include "curve_data.hpp"
+
+namespace chainrule::curve {
+
+struct TrainOptions {
+  std::size_t iterations = 10000;  ///< optimizer steps (the notebook's loop makes one more)
+  double aggression = 3.5;         ///< the learning rate
+  double noise = 1.0;              ///< stochastic steepest descent: J·(1 + noise·ξ)
+  std::uint64_t seed = 0;          ///< initial weights (without init) and the noise
+  std::size_t n1 = 6;
+  std::size_t n2 = 7;
+  std::size_t points = 100;              ///< N, the batch: the whole curve every step
+  std::string optimizer = "stochastic";  ///< optim::make_optimizer's names
+  std::optional<InitialWeights> init;    ///< else normal(0, 1/2) from `seed`, as randn/2
+};
+
+/// The network, the data and the optimizer of one training run.
+class CurveTrainer {
+ public:
+  explicit CurveTrainer(const TrainOptions& options);
+
+  /// Records the cost at the current parameters and back-propagates it (gradients are
+  /// zeroed first); returns the cost.
+  double evaluate();
+  /// evaluate(), then one optimizer step. Returns the cost before the step.
+  double step();
+  /// The curve the network draws now: a3 for every x, (2 × N).
+  ad::Tensor draw() const;
+
+  const nn::Sequential& network() const { return network_; }
+  optim::Optimizer& optimizer() { return *optimizer_; }
+  const Curve& curve() const { return curve_; }
+  /// The six parameters under the course's names W1, W2, W3, b1, b2, b3.
+  std::vector<std::pair<std::string, ad::Parameter>> course_parameters() const;
+  /// The graph of one training step's cost (for --dot); leaves the tape recorded.
+  ad::Var record_cost();
+
+ private:
+  Curve curve_;
+  nn::Sequential network_;
+  std::unique_ptr<optim::Optimizer> optimizer_;
+  ad::Tape tape_;
+};
+
+/// What `train` reports along the way.
+struct Progress {
+  std::size_t iteration;  ///< steps taken
+  double cost;            ///< cost after that many steps
+};
+
+struct TrainResult {
+  std::vector<Progress> costs;    ///< at 0 and every log_every steps, and the last
+  std::vector<ad::Tensor> drawn;  ///< the drawn curve every snapshot_every steps
+  double final_cost = 0.0;
+  double seconds = 0.0;
+};
+
+/// Runs `iterations` steps from the trainer's current state, starting the count at
+/// `first_iteration` (a resumed run). Calls `on_log` at every logged cost; `should_stop`
+/// (polled every step) ends the run early, after a complete step.
+TrainResult train(CurveTrainer& trainer, std::size_t first_iteration, std::size_t iterations,
+                  std::size_t log_every, std::size_t snapshot_every,
+                  const std::function<void(const Progress&)>& on_log = {},
+                  const std::function<bool()>& should_stop = {});
+
+}  // namespace chainrule::curve
