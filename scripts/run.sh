@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Installs the dependencies, builds (release preset) and runs the example programs.
+# Installs the dependencies, builds (release preset) and runs the main job: the course's two
+# assignments as example trainers, writing their pictures into build/release/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release
 cmake --build --preset release
-for example in gradient_demo; do
-  echo "== $example"
-  "build/release/examples/$example/$example"
-done
+bin=build/release/examples
+out=build/release/results
+mkdir -p "$out"
+echo "== Assignment 1: a sigmoid network learns to draw a heart"
+"$bin/backprop_curve/backprop_curve" --plot "$out/backprop_curve.png" --json "$out/backprop_curve.json"
+if [ -x "$bin/fit_heights/fit_heights" ]; then
+  echo "== Assignment 2: fitting a Gaussian to the distribution of heights"
+  "$bin/fit_heights/fit_heights" --plot-fit "$out/fit_heights_fit.png" \
+    --plot-path "$out/fit_heights_path.png" --json "$out/fit_heights.json"
+fi
+echo "== Pictures and JSON results are in $out/"
