@@ -27,6 +27,7 @@ std::vector<std::uint32_t> input_indices(detail::TapeImpl& tape, const std::vect
 // Tensor-mode sweep; the adjoints of the inputs become constants on the tape.
 std::vector<Var> tensor_vjp(detail::TapeImpl& tape, std::uint32_t output,
                             const std::vector<std::uint32_t>& indices, const Tensor& seed) {
+  const detail::SweepGuard guard(tape, output, indices);  // until the adjoints are read
   const std::uint32_t lowest = detail::reverse_sweep(tape, output, seed, indices, false);
   std::vector<Var> result;
   result.reserve(indices.size());

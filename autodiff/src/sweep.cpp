@@ -2,12 +2,17 @@
 
 #include "sweep.hpp"
 
+#include <utility>
+
 #include <xtensor/xbuilder.hpp>
 
 #include "chainrule/autodiff/errors.hpp"
 
 namespace chainrule::ad::detail {
 namespace {
+
+// The tapes this thread is sweeping, innermost last (see SweepGuard).
+thread_local std::vector<const TapeImpl*> running_sweeps;
 
 // Marks, in [lowest, output], the nodes the sweep must visit (`needed`) and clears the
 // adjoint flags. With no inputs named, a node is needed when it requires a gradient;
@@ -98,6 +103,31 @@ void reset_leaf_grad(Node& n) {
   if (n.extras && n.extras->grad.size() != 0) n.extras->grad.fill(0.0);
 }
 
+SweepGuard::SweepGuard(TapeImpl& tape, std::uint32_t output, std::span<const std::uint32_t> inputs)
+    : tape_(tape) {
+  const bool nested =
+      std::find(running_sweeps.begin(), running_sweeps.end(), &tape) != running_sweeps.end();
+  running_sweeps.push_back(&tape);
+  if (!nested) return;
+  // The range mark_needed will reset: every node the nested sweep can touch.
+  lowest_ = inputs.empty() ? 0 : std::min(*std::min_element(inputs.begin(), inputs.end()), output);
+  saved_.reserve(output - lowest_ + 1);
+  for (std::uint32_t i = lowest_; i <= output; ++i) {
+    Node& n = tape.node(i);
+    saved_.push_back({std::exchange(n.adjoint, Tensor()), n.needed, n.has_adjoint});
+  }
+}
+
+SweepGuard::~SweepGuard() {
+  running_sweeps.pop_back();
+  for (std::size_t k = 0; k < saved_.size(); ++k) {
+    Node& n = tape_.node(lowest_ + static_cast<std::uint32_t>(k));
+    n.adjoint = std::move(saved_[k].adjoint);
+    n.needed = saved_[k].needed;
+    n.has_adjoint = saved_[k].has_adjoint;
+  }
+}
+
 Var record_constant(TapeImpl& tape, Tensor value) {
   const std::uint32_t index = tape.push(nullptr);
   reset_leaf_grad(tape.node(index));
@@ -136,6 +166,7 @@ std::uint32_t reverse_sweep(TapeImpl& tape, std::uint32_t output, const Tensor& 
 std::vector<Var> graph_sweep(TapeImpl& tape, std::uint32_t output, const Var& seed,
                              std::span<const std::uint32_t> inputs) {
   check_seed(tape.node(output).val(), seed.value());
+  const SweepGuard guard(tape, output, inputs);
   const std::uint32_t lowest = mark_needed(tape, output, inputs);
   // Local, not tape scratch: a user-defined backward may itself call ad::grad.
   std::vector<Var> adjoints(output - lowest + 1);

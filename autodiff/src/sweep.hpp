@@ -178,6 +178,30 @@ Var record(std::initializer_list<const Var*> operands, const OpParams& params, C
 /// Records a constant (no gradient) computed from `like`'s tape, e.g. a mask.
 Var record_constant(TapeImpl& tape, Tensor value);
 
+/// Marks a sweep over [lowest, output] of `tape` as running while it lives. Sweeps keep
+/// their state in the nodes (`needed`, `has_adjoint`, `adjoint`), so a sweep started while
+/// another one on the same tape is still running — a user Function's backward calling
+/// ad::grad — would overwrite the outer sweep's state; a nested guard saves that state on
+/// entry and puts it back on exit. Covers a sweep and the reading of its results. Costs
+/// nothing beyond a thread-local push and pop when not nested.
+class SweepGuard {
+ public:
+  SweepGuard(TapeImpl& tape, std::uint32_t output, std::span<const std::uint32_t> inputs);
+  ~SweepGuard();
+  SweepGuard(const SweepGuard&) = delete;
+  SweepGuard& operator=(const SweepGuard&) = delete;
+
+ private:
+  struct Saved {
+    Tensor adjoint;
+    bool needed;
+    bool has_adjoint;
+  };
+  TapeImpl& tape_;
+  std::uint32_t lowest_ = 0;
+  std::vector<Saved> saved_;  // empty unless nested
+};
+
 /// Tensor-mode reverse sweep from node `output` seeded with `seed`. `inputs` empty: every
 /// node that requires a gradient is visited, and reached leaves accumulate into their
 /// gradient when `accumulate_leaves`. Otherwise only nodes on a path from an input.
@@ -186,7 +210,7 @@ std::uint32_t reverse_sweep(TapeImpl& tape, std::uint32_t output, const Tensor& 
                             std::span<const std::uint32_t> inputs, bool accumulate_leaves);
 
 /// Var-mode reverse sweep: records the backward pass and returns d(output)/d(input)
-/// for each input as Vars (zeros where the output does not depend on it).
+/// for each input as Vars (zeros where the output does not depend on it). Guards itself.
 std::vector<Var> graph_sweep(TapeImpl& tape, std::uint32_t output, const Var& seed,
                              std::span<const std::uint32_t> inputs);
 

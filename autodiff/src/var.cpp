@@ -93,6 +93,7 @@ void Var::backward() const {
 
 void Var::backward(const Tensor& seed) const {
   detail::TapeImpl& tape = detail::TapeImpl::of(*this, "backward");
+  const detail::SweepGuard guard(tape, index_, {});
   detail::reverse_sweep(tape, index_, seed, {}, /*accumulate_leaves=*/true);
 }
 

@@ -204,6 +204,71 @@ BOOST_AUTO_TEST_CASE(a_nan_branch_off_the_path_is_never_evaluated) {
   BOOST_TEST(matches(x1.grad(), ad::Tensor{3.0, 3.0}));
 }
 
+// ---- user Functions that differentiate inside their backward -----------------------------------
+
+namespace {
+
+// x², whose backward obtains 2x by calling ad::grad itself: a sweep inside a sweep.
+struct SquareByGrad : ad::Function {
+  std::string name() const override { return "square_by_grad"; }
+  ad::Tensor forward(const std::vector<ad::Var>& in) override {
+    return in[0].value() * in[0].value();
+  }
+  std::vector<ad::Var> backward(const ad::Var& g, const std::vector<ad::Var>& in,
+                                const ad::Var&) override {
+    const ad::Var twice = ad::grad(ad::sum(ad::square(in[0])), {in[0]}, {.create_graph = true})[0];
+    return {g * twice};
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_backward_may_call_grad_itself) {
+  // The nested sweep runs over nodes the outer sweep is still working on (x*3 lies between
+  // x and the output); the outer sweep must not lose their adjoints.
+  FreshTape t;
+  const ad::Tensor xv{0.5, -2.0};
+  const ad::Var x = ad::variable(xv);
+  const ad::Var a = x * 3.0;
+  const ad::Var b = ad::apply(std::make_unique<SquareByGrad>(), {x});
+  const ad::Var y = ad::sum(a + b * a);  // dy/dx = 3 + 2x·3x + x²·3 = 3 + 9x²
+  const ad::Tensor expected = 3.0 + 9.0 * xv * xv;
+  BOOST_TEST(matches(ad::grad(y, {x})[0].value(), expected));
+  BOOST_TEST(matches(ad::grad(y, {x}, {.create_graph = true})[0].value(), expected));
+  y.backward();
+  BOOST_TEST(matches(x.grad(), expected));
+  expect_ad(
+      "apply(square_by_grad) inside a composite",
+      [](const Vars& v) {
+        const ad::Var c = v[0] * 3.0;
+        return ad::apply(std::make_unique<SquareByGrad>(), {v[0]}) * c + c;
+      },
+      [](const Tensors& v) -> ad::Tensor { return v[0] * v[0] * 3.0 * v[0] + 3.0 * v[0]; }, {xv});
+}
+
+BOOST_AUTO_TEST_CASE(vjp_seeded_with_a_var_is_differentiable_in_the_seed) {
+  FreshTape t;
+  const ad::Tensor wv{2.0, -1.0, 0.5};
+  const ad::Var x = ad::variable(ad::Tensor{1.0, 2.0, 3.0});
+  const ad::Var s = ad::variable(ad::Tensor{0.3, 0.6, 0.9});
+  const ad::Var y = x * ad::constant(wv) + ad::square(x);
+  const ad::Var g = ad::vjp(y, {x}, s, {.create_graph = true})[0];  // s·(w + 2x)
+  BOOST_TEST(matches(g.value(), ad::Tensor{0.3 * 4.0, 0.6 * 3.0, 0.9 * 6.5}));
+  const std::vector<ad::Var> d = ad::grad(ad::sum(g), {s, x});
+  BOOST_TEST(matches(d[0].value(), ad::Tensor{4.0, 3.0, 6.5}));  // w + 2x
+  BOOST_TEST(matches(d[1].value(), ad::Tensor{0.6, 1.2, 1.8}));  // 2s
+}
+
+BOOST_AUTO_TEST_CASE(backward_of_a_constant_output_does_nothing) {
+  FreshTape t;
+  const ad::Var x = ad::variable(ad::Tensor{1.0});
+  const ad::Var c = ad::sum(ad::constant(ad::Tensor{1.0, 2.0}) * 2.0);
+  BOOST_TEST(!c.requires_grad());
+  BOOST_CHECK_NO_THROW(c.backward());
+  BOOST_TEST(matches(x.grad(), ad::Tensor{0.0}));
+  BOOST_TEST(matches(ad::grad(c, {x})[0].value(), ad::Tensor{0.0}));
+}
+
 // ---- Parameter --------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(parameter_value_and_grad_survive_tape_clear) {

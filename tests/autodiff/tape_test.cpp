@@ -2,6 +2,7 @@
 // clears 100 000 times runs in flat memory, and each thread's default tape is its own.
 #define BOOST_TEST_MODULE autodiff_tape
 #include <atomic>
+#include <cmath>
 #include <latch>
 #include <thread>
 
@@ -116,6 +117,42 @@ BOOST_AUTO_TEST_CASE(loop_with_create_graph_runs_in_flat_memory) {
     tape.clear();
   }
   BOOST_TEST(changed == 0u, changed << " iterations changed the footprint " << first);
+}
+
+BOOST_AUTO_TEST_CASE(long_chains_span_many_storage_blocks) {
+  // More nodes than one block of tape storage holds, several times over.
+  ad::Tape tape;
+  ad::TapeScope scope(tape);
+  constexpr int steps = 700;
+  Footprint first{};
+  for (int iteration = 0; iteration < 3; ++iteration) {
+    const ad::Var x = ad::variable(ad::Tensor{0.5, -0.25});
+    ad::Var h = x;
+    for (int i = 0; i < steps; ++i) h = ad::sin(h) * 0.5 + h;  // two nodes a step
+    const ad::Var y = ad::sum(h);
+    y.backward();
+    // The same derivative by the chain rule on plain numbers.
+    for (std::size_t e = 0; e < 2; ++e) {
+      double value = x.value()(e);
+      double derivative = 1.0;
+      for (int i = 0; i < steps; ++i) {
+        derivative *= 0.5 * std::cos(value) + 1.0;
+        value = 0.5 * std::sin(value) + value;
+      }
+      BOOST_TEST(h.value()(e) == value, boost::test_tools::tolerance(1e-12));
+      BOOST_TEST(x.grad()(e) == derivative, boost::test_tools::tolerance(1e-12));
+    }
+    const std::vector<ad::Var> g = ad::grad(y, {x}, {.create_graph = true});
+    BOOST_TEST(matches(g[0].value(), x.grad()));
+    BOOST_TEST(tape.size() > 4u * steps);
+    if (iteration == 0) {
+      first = footprint(tape);
+    } else {
+      BOOST_TEST(footprint(tape) == first);
+    }
+    tape.clear();
+  }
+  BOOST_TEST(first.capacity >= 4u * steps);
 }
 
 BOOST_AUTO_TEST_CASE(clear_keeps_storage_and_forgets_nodes) {
