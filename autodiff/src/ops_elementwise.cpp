@@ -171,6 +171,9 @@ struct PowScalar {  // x^p, p = params.a
   template <class S>
   static void backward(S& s) {
     const double p = s.params().a;
+    // x⁰ is constant: no gradient at all. Written as p·x⁻¹ it would be 0·∞ = NaN at x = 0,
+    // and x¹'s second derivative (through x⁰) with it.
+    if (p == 0.0) return;
     if (s.needs(0)) s.accumulate(0, s.grad() * (p * pow(s.in(0), p - 1.0)));
   }
 };

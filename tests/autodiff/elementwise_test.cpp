@@ -192,6 +192,27 @@ BOOST_AUTO_TEST_CASE(pow_var_double) {
       [](const Tensors& t) -> ad::Tensor { return t[0] * t[0] * t[0]; }, nonzero, 310);
 }
 
+BOOST_AUTO_TEST_CASE(pow_with_small_integer_exponents_is_finite_at_zero) {
+  // xᵖ for p = 0, 1, 2, 3 is a polynomial: every derivative exists at 0.
+  ad::Tape tape;
+  ad::TapeScope scope(tape);
+  const ad::Var x = ad::variable(ad::Tensor{0.0, 1.5});
+  for (const double p : {0.0, 1.0, 2.0, 3.0}) {
+    ad::Var d = ad::sum(ad::pow(x, p));
+    for (int order = 1; order <= 4; ++order) {
+      d = ad::grad(d, {x}, {.create_graph = true})[0];
+      // dᵏ/dxᵏ xᵖ = p(p−1)…(p−k+1)·x^(p−k), which is 0 at 0 unless k = p.
+      double factor = 1.0;
+      for (int k = 0; k < order; ++k) factor *= p - k;
+      const double at_zero = order == static_cast<int>(p) ? factor : 0.0;
+      const double at_one_and_a_half = factor * std::pow(1.5, p - order);
+      BOOST_TEST(matches(d.value(), ad::Tensor{at_zero, at_one_and_a_half}),
+                 "order " << order << " of x^" << p);
+      d = ad::sum(d);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(abs_relu_clip) {
   check_unary(
       "abs", [](const Vars& v) { return ad::abs(v[0]); },
