@@ -110,6 +110,24 @@ BOOST_AUTO_TEST_CASE(binary_minimum) {
       near_grid(0.0), 17);
 }
 
+BOOST_AUTO_TEST_CASE(broadcasting_at_higher_ranks) {
+  // Ranks 4–5, and 9: beyond the 8 dimensions the engine's own broadcasting loop handles.
+  Rng rng(19);
+  std::vector<Shapes> cases = broadcast_cases(2, 12, 19, 4, 5, 2);
+  cases.push_back({{2, 1, 1, 1, 1, 1, 1, 1, 2}, {2, 1}});
+  cases.push_back({{1, 1, 1, 1, 1, 1, 1, 2, 1}, {1, 1, 1, 1, 1, 1, 1, 1, 1}});
+  for (const Shapes& shapes : cases) {
+    const Tensors inputs = draw(rng, shapes, {any, nonzero});
+    expect_ad(
+        "a * b + a / b", [](const Vars& v) { return v[0] * v[1] + v[0] / v[1]; },
+        [](const Tensors& t) -> ad::Tensor { return t[0] * t[1] + t[0] / t[1]; }, inputs);
+    expect_ad(
+        "maximum(a, b) - b", [](const Vars& v) { return ad::maximum(v[0], v[1]) - v[1]; },
+        [](const Tensors& t) -> ad::Tensor { return xt::maximum(t[0], t[1]) - t[1]; },
+        draw(rng, shapes, {near_grid(0.0), near_grid(0.25)}));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(one_var_on_both_sides) {
   // The same node as both operands: both contributions must land in one adjoint.
   check_unary(

@@ -130,13 +130,16 @@ inline ad::Shape random_shape(Rng& rng, std::size_t min_rank, std::size_t max_ra
   return shape;
 }
 
-/// `count` tuples of `operands` shapes that broadcast together: first the corner cases
-/// (scalars, rank mismatch, size-1 dimensions on either side, equal shapes), then seeded
-/// random ones of rank 0–3 whose dimensions are dropped or set to 1 at random.
+/// `count` tuples of `operands` shapes that broadcast together: seeded random ones, of a full
+/// rank in [min_rank, max_rank] and extents in [2, max_extent], each operand keeping some
+/// trailing dimensions and setting some to 1. For the default range (below) the corner
+/// cases come first: scalars, rank mismatch, size-1 dimensions on either side, equal shapes.
 inline std::vector<Shapes> broadcast_cases(std::size_t operands, std::size_t count,
-                                           std::uint64_t seed) {
+                                           std::uint64_t seed, std::size_t min_rank,
+                                           std::size_t max_rank, std::size_t max_extent) {
   std::vector<Shapes> cases;
-  if (operands == 2) {
+  const bool default_range = min_rank == 0 && max_rank == 3 && max_extent == 3;
+  if (default_range && operands == 2) {
     cases = {{{}, {}},
              {{}, {2, 3}},
              {{3}, {}},
@@ -148,7 +151,7 @@ inline std::vector<Shapes> broadcast_cases(std::size_t operands, std::size_t cou
              {{2, 1, 3}, {4, 1}},
              {{1, 1, 1}, {2, 3}},
              {{3, 1, 2}, {3, 1, 2}}};
-  } else if (operands == 3) {
+  } else if (default_range && operands == 3) {
     cases = {{{}, {}, {}},
              {{2, 3}, {}, {3}},
              {{2, 1}, {1, 3}, {}},
@@ -156,8 +159,8 @@ inline std::vector<Shapes> broadcast_cases(std::size_t operands, std::size_t cou
              {{2, 1, 3}, {4, 1}, {1}}};
   }
   Rng rng(seed);
-  std::uniform_int_distribution<std::size_t> rank(0, 3);
-  std::uniform_int_distribution<std::size_t> extent(2, 3);
+  std::uniform_int_distribution<std::size_t> rank(min_rank, max_rank);
+  std::uniform_int_distribution<std::size_t> extent(2, max_extent);
   std::bernoulli_distribution to_one(1.0 / 3.0);
   while (cases.size() < count) {
     ad::Shape full(rank(rng));
@@ -173,6 +176,12 @@ inline std::vector<Shapes> broadcast_cases(std::size_t operands, std::size_t cou
   }
   cases.resize(count);
   return cases;
+}
+
+/// The default range: ranks 0–3, extents ≤ 3.
+inline std::vector<Shapes> broadcast_cases(std::size_t operands, std::size_t count,
+                                           std::uint64_t seed) {
+  return broadcast_cases(operands, count, seed, 0, 3, 3);
 }
 
 /// Pairs of shapes that do not broadcast together.

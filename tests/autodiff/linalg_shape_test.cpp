@@ -342,3 +342,40 @@ BOOST_AUTO_TEST_CASE(concatenate) {
       },
       draw(rng, {{2, 3}, {2, 2}}, {any}));
 }
+
+// ---- higher ranks -----------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(shape_operations_at_higher_ranks) {
+  Rng rng(810);
+  for (const Shapes& shapes : broadcast_cases(2, 10, 810, 4, 5, 2)) {
+    const ad::Shape big = broadcast(shapes[0], shapes[1]);
+    const ad::Shape small = shapes[0];
+    expect_ad(
+        "sum_to " + ad::to_string(small), [=](const Vars& v) { return ad::sum_to(v[0], small); },
+        [=](const Tensors& t) { return sum_to_reference(t[0], small); }, {any(rng, big)});
+    expect_ad(
+        "broadcast_to " + ad::to_string(big),
+        [=](const Vars& v) { return ad::broadcast_to(v[0], big); },
+        [=](const Tensors& t) -> ad::Tensor { return xt::broadcast(t[0], big); },
+        {any(rng, small)});
+    expect_ad(
+        "transpose", [](const Vars& v) { return ad::transpose(v[0]); },
+        [](const Tensors& t) -> ad::Tensor { return xt::transpose(t[0]); }, {any(rng, big)});
+    const std::size_t axis = std::uniform_int_distribution<std::size_t>(0, big.size() - 1)(rng);
+    const std::size_t end = big[axis];
+    const std::size_t begin = end > 1 ? 1 : 0;
+    expect_ad(
+        "slice(axis " + std::to_string(axis) + ")",
+        [=](const Vars& v) { return ad::slice(v[0], axis, begin, end); },
+        [=](const Tensors& t) { return slice_reference(t[0], axis, begin, end); }, {any(rng, big)});
+    ad::Shape other = big;
+    other[axis] = 1;
+    expect_ad(
+        "concatenate(axis " + std::to_string(axis) + ")",
+        [=](const Vars& v) { return ad::concatenate(v, axis); },
+        [=](const Tensors& t) -> ad::Tensor {
+          return xt::concatenate(xt::xtuple(t[0], t[1]), axis);
+        },
+        draw(rng, {big, other}, {any}));
+  }
+}

@@ -74,6 +74,27 @@ BOOST_AUTO_TEST_CASE(sum_and_mean_along_an_axis) {
   BOOST_TEST(cases >= 20u);
 }
 
+BOOST_AUTO_TEST_CASE(reductions_at_higher_ranks) {
+  Rng rng(905);
+  for (std::size_t i = 0; i < 4; ++i) {
+    const ad::Shape shape = random_shape(rng, 4, 5, 2);
+    const ad::Tensor x = any(rng, shape);
+    expect_ad(
+        "sum", [](const Vars& v) { return ad::sum(v[0]); },
+        [](const Tensors& t) -> ad::Tensor { return xt::sum(t[0]); }, {x});
+    for (std::size_t axis = 0; axis < shape.size(); ++axis) {
+      const bool keepdims = (axis + i) % 2 == 1;
+      expect_ad(
+          axis_text("mean", axis, keepdims),
+          [=](const Vars& v) { return ad::mean(v[0], axis, keepdims); },
+          [=](const Tensors& t) -> ad::Tensor {
+            return sum_reference(t[0], axis, keepdims) / static_cast<double>(shape[axis]);
+          },
+          {x});
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(reductions_inside_expressions) {
   // Normalising by a reduction broadcasts the reduced Var back over what it reduced.
   Rng rng(903);
