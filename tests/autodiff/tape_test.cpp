@@ -69,6 +69,7 @@ BOOST_AUTO_TEST_CASE(training_loop_runs_in_flat_memory) {
   constexpr std::size_t iterations = 100000;
   Footprint first{};
   std::size_t changed = 0;
+  std::size_t not_cleared = 0;
   Footprint last{};
   double first_loss = 0.0;
   double last_loss = 0.0;
@@ -86,8 +87,9 @@ BOOST_AUTO_TEST_CASE(training_loop_runs_in_flat_memory) {
     }
     net.step(0.01);
     tape.clear();
-    BOOST_TEST_REQUIRE(tape.size() == 0u);
+    if (tape.size() != 0) ++not_cleared;
   }
+  BOOST_TEST(not_cleared == 0u);
   BOOST_TEST(first.size > 10u);
   BOOST_TEST(changed == 0u,
              changed << " iterations changed the footprint " << first << ", e.g. to " << last);
