@@ -20,20 +20,22 @@
 #include <vector>
 
 #include "chainrule/autodiff/check.hpp"
+#include "chainrule/autodiff/export.hpp"
 #include "chainrule/autodiff/var.hpp"
 
 namespace chainrule::ad {
 
 /// ∂f/∂x at x, shape (f(x).size(), x.size()); row i is the gradient of output element i
 /// (elements in row-major order, for tensors of any shape).
-Tensor jacobian(const Function1& f, const Tensor& x);
+CHAINRULE_AUTODIFF_EXPORT Tensor jacobian(const Function1& f, const Tensor& x);
 /// One Jacobian per input of a function of several inputs, each (f.size(), inputs[i].size()).
-std::vector<Tensor> jacobian(const FunctionN& f, const std::vector<Tensor>& inputs);
+CHAINRULE_AUTODIFF_EXPORT std::vector<Tensor> jacobian(const FunctionN& f,
+                                                       const std::vector<Tensor>& inputs);
 /// ∂²g/∂x² at x for a one-element g, shape (x.size(), x.size()), symmetric.
-Tensor hessian(const Function1& g, const Tensor& x);
+CHAINRULE_AUTODIFF_EXPORT Tensor hessian(const Function1& g, const Tensor& x);
 /// Hessian of a one-element g times u (u shaped like x), without forming the Hessian.
-Tensor hvp(const Function1& g, const Tensor& x, const Tensor& u);
+CHAINRULE_AUTODIFF_EXPORT Tensor hvp(const Function1& g, const Tensor& x, const Tensor& u);
 /// Jacobian of f times u (u shaped like x), shaped like f(x), without forming the Jacobian.
-Tensor jvp(const Function1& f, const Tensor& x, const Tensor& u);
+CHAINRULE_AUTODIFF_EXPORT Tensor jvp(const Function1& f, const Tensor& x, const Tensor& u);
 
 }  // namespace chainrule::ad

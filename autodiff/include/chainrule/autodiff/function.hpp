@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "chainrule/autodiff/export.hpp"
 #include "chainrule/autodiff/var.hpp"
 
 namespace chainrule::ad {
@@ -27,7 +28,7 @@ namespace chainrule::ad {
 /// `backward` returns one gradient per input, shaped like the output (broadcasting is
 /// undone for you) or like that input; an empty Var means "no gradient". Write it with
 /// chainrule operations and second derivatives through `create_graph` are exact too.
-class Function {
+class CHAINRULE_AUTODIFF_EXPORT Function {
  public:
   virtual ~Function() = default;
   /// Names the operation in error messages, anomaly reports and graph views.
@@ -40,6 +41,7 @@ class Function {
 };
 
 /// Records `function` applied to `inputs` (all on one tape) and returns its output.
-Var apply(std::unique_ptr<Function> function, const std::vector<Var>& inputs);
+CHAINRULE_AUTODIFF_EXPORT Var apply(std::unique_ptr<Function> function,
+                                    const std::vector<Var>& inputs);
 
 }  // namespace chainrule::ad

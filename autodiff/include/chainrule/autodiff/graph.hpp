@@ -21,6 +21,7 @@
 
 #include <boost/graph/adjacency_list.hpp>
 
+#include "chainrule/autodiff/export.hpp"
 #include "chainrule/autodiff/tape.hpp"
 #include "chainrule/autodiff/var.hpp"
 
@@ -31,7 +32,7 @@ struct VertexInfo {
   std::string op;              ///< "variable", "constant", "parameter", "matmul", ...
   Shape shape;                 ///< shape of the node's value
   bool requires_grad = false;  ///< a gradient flows to this node
-  bool is_leaf = false;        ///< recorded by variable/constant/Parameter::var, not an op
+  bool is_leaf = false;        ///< recorded by `variable`, `constant` or `Parameter::var()`
   std::size_t tape_index = 0;  ///< position on the tape (Var::index())
 };
 
@@ -40,25 +41,26 @@ struct VertexInfo {
 /// uses the same Var twice (`x * x`) has two parallel edges from it.
 using ComputationGraph =
     boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, VertexInfo>;
+/// A vertex of a ComputationGraph (its number: the node's rank in tape order).
 using GraphVertex = ComputationGraph::vertex_descriptor;
 
 /// The nodes `y` depends on (y included) and the edges between them. Throws TapeError for an
 /// empty or stale Var.
-ComputationGraph graph(const Var& y);
+CHAINRULE_AUTODIFF_EXPORT ComputationGraph graph(const Var& y);
 /// Every node recorded on `tape` since its last clear.
-ComputationGraph graph(const Tape& tape);
+CHAINRULE_AUTODIFF_EXPORT ComputationGraph graph(const Tape& tape);
 
 /// Graphviz DOT text of a view: each vertex labelled "op\n(shape)"; leaves are boxes, operations
 /// ellipses; nodes that require a gradient are filled light blue, the others grey.
-void write_dot(std::ostream& out, const ComputationGraph& g);
+CHAINRULE_AUTODIFF_EXPORT void write_dot(std::ostream& out, const ComputationGraph& g);
 /// DOT text of `graph(y)`.
-void write_dot(std::ostream& out, const Var& y);
+CHAINRULE_AUTODIFF_EXPORT void write_dot(std::ostream& out, const Var& y);
 /// DOT text of `graph(tape)`.
-void write_dot(std::ostream& out, const Tape& tape);
+CHAINRULE_AUTODIFF_EXPORT void write_dot(std::ostream& out, const Tape& tape);
 
 /// The vertices ordered so that every operand comes before the operations that use it
 /// (boost::topological_sort). Throws Error when the graph has a cycle, which a view made by
 /// `graph()` never has.
-std::vector<GraphVertex> topological_order(const ComputationGraph& g);
+CHAINRULE_AUTODIFF_EXPORT std::vector<GraphVertex> topological_order(const ComputationGraph& g);
 
 }  // namespace chainrule::ad

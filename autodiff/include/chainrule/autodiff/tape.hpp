@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <memory>
 
+#include "chainrule/autodiff/export.hpp"
+
 namespace chainrule::ad {
 
 namespace detail {
@@ -18,8 +20,9 @@ class TapeImpl;
 /// so a training loop that clears the tape every iteration runs in flat memory. Each thread
 /// has a default tape (`current_tape()`); `TapeScope` makes another tape current for a scope.
 /// A tape belongs to one thread at a time.
-class Tape {
+class CHAINRULE_AUTODIFF_EXPORT Tape {
  public:
+  /// An empty tape.
   Tape();
   ~Tape();
   Tape(const Tape&) = delete;
@@ -34,7 +37,9 @@ class Tape {
   /// Nodes the storage can hold before it grows.
   std::size_t capacity() const;
 
+  /// The implementation, for chainrule's own sources (its type is not public).
   detail::TapeImpl& impl() { return *impl_; }
+  /// The implementation, for chainrule's own sources (its type is not public).
   const detail::TapeImpl& impl() const { return *impl_; }
 
  private:
@@ -43,11 +48,12 @@ class Tape {
 
 /// The tape new leaves are recorded on: the innermost `TapeScope`'s, else this thread's
 /// default tape.
-Tape& current_tape();
+CHAINRULE_AUTODIFF_EXPORT Tape& current_tape();
 
 /// Makes `tape` the current tape of this thread until the scope ends.
-class TapeScope {
+class CHAINRULE_AUTODIFF_EXPORT TapeScope {
  public:
+  /// Makes `tape` current; the previous current tape is restored by the destructor.
   explicit TapeScope(Tape& tape);
   ~TapeScope();
   TapeScope(const TapeScope&) = delete;

@@ -8,6 +8,8 @@
 
 #include <xtensor/xarray.hpp>
 
+#include "chainrule/autodiff/export.hpp"
+
 namespace chainrule::ad {
 
 /// A dense, row-major n-dimensional array of doubles. Every value and gradient is one.
@@ -17,9 +19,9 @@ using Tensor = xt::xarray<double>;
 using Shape = std::vector<std::size_t>;
 
 /// "(2, 3)": a shape as numpy prints it, for messages.
-std::string to_string(const Shape& shape);
+CHAINRULE_AUTODIFF_EXPORT std::string to_string(const Shape& shape);
 
 /// The shape of a tensor as a `Shape`.
-Shape shape_of(const Tensor& tensor);
+CHAINRULE_AUTODIFF_EXPORT Shape shape_of(const Tensor& tensor);
 
 }  // namespace chainrule::ad

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "chainrule/autodiff/export.hpp"
 #include "chainrule/autodiff/tensor.hpp"
 
 namespace chainrule::ad {
@@ -20,7 +21,7 @@ class TapeImpl;
 ///
 /// A Var is valid until its tape is cleared or destroyed; using it after that throws
 /// TapeError (it never reads freed memory).
-class Var {
+class CHAINRULE_AUTODIFF_EXPORT Var {
  public:
   /// An empty handle; every accessor throws until a recorded Var is assigned to it.
   Var() = default;
@@ -33,14 +34,18 @@ class Var {
   /// Resets the accumulated gradient of this leaf to zeros.
   void zero_grad() const;
 
+  /// The value's shape.
   Shape shape() const;
+  /// The value's number of elements.
   std::size_t size() const;
+  /// The value's number of dimensions (0 for a scalar).
   std::size_t dimension() const;
   /// The single element of a one-element Var.
   double item() const;
 
   /// True when a gradient flows to this Var (a `variable` or anything computed from one).
   bool requires_grad() const;
+  /// True for a Var recorded by `variable`, `constant` or `Parameter::var()`.
   bool is_leaf() const;
   /// The name of the operation that produced this Var ("variable", "matmul", ...).
   std::string_view op_name() const;
@@ -70,12 +75,14 @@ class Var {
 
 /// A leaf that requires a gradient, recorded on the current tape. (The copy goes into the
 /// tape's reused storage, so recording the same shapes every iteration allocates nothing.)
-Var variable(const Tensor& value);
-Var variable(Tensor&& value);
+CHAINRULE_AUTODIFF_EXPORT Var variable(const Tensor& value);
+/// The same, taking the value's buffer.
+CHAINRULE_AUTODIFF_EXPORT Var variable(Tensor&& value);
 /// A leaf without a gradient, recorded on the current tape.
-Var constant(const Tensor& value);
-Var constant(Tensor&& value);
+CHAINRULE_AUTODIFF_EXPORT Var constant(const Tensor& value);
+/// The same, taking the value's buffer.
+CHAINRULE_AUTODIFF_EXPORT Var constant(Tensor&& value);
 /// A one-element constant.
-Var constant(double value);
+CHAINRULE_AUTODIFF_EXPORT Var constant(double value);
 
 }  // namespace chainrule::ad

@@ -24,12 +24,13 @@
 
 #include "chainrule/autodiff/errors.hpp"
 #include "chainrule/autodiff/tensor.hpp"
+#include "chainrule/nn/export.hpp"
 #include "chainrule/nn/module.hpp"
 
 namespace chainrule::nn {
 
 /// A checkpoint that cannot be written or read, or does not fit the model.
-class CheckpointError : public ad::Error {
+class CHAINRULE_NN_EXPORT CheckpointError : public ad::Error {
  public:
   using ad::Error::Error;
 };
@@ -46,42 +47,47 @@ struct OptimizerState {
 /// Everything a checkpoint holds, as read from disk.
 struct Checkpoint {
   std::vector<std::pair<std::string, ad::Tensor>> parameters;  ///< in saved order
-  std::optional<OptimizerState> optimizer;
+  std::optional<OptimizerState> optimizer;                     ///< present when one was saved
   std::map<std::string, std::string> metadata;  ///< free-form (iteration, command line, ...)
 };
 
 /// Writes `params` (and `optimizer`, `metadata` when given) to `dir`, atomically. Creates the
 /// directory if needed; CheckpointError naming the path when the file system refuses.
-void save_checkpoint(const std::filesystem::path& dir, const NamedParameters& params,
-                     const OptimizerState* optimizer = nullptr,
-                     const std::map<std::string, std::string>& metadata = {});
-void save_checkpoint(const std::filesystem::path& dir, const Module& module,
-                     const OptimizerState* optimizer = nullptr,
-                     const std::map<std::string, std::string>& metadata = {});
+CHAINRULE_NN_EXPORT void save_checkpoint(const std::filesystem::path& dir,
+                                         const NamedParameters& params,
+                                         const OptimizerState* optimizer = nullptr,
+                                         const std::map<std::string, std::string>& metadata = {});
+/// The same with `module.named_parameters()`.
+CHAINRULE_NN_EXPORT void save_checkpoint(const std::filesystem::path& dir, const Module& module,
+                                         const OptimizerState* optimizer = nullptr,
+                                         const std::map<std::string, std::string>& metadata = {});
 
 /// Reads a whole checkpoint without applying it, validating every file.
-Checkpoint read_checkpoint(const std::filesystem::path& dir);
+CHAINRULE_NN_EXPORT Checkpoint read_checkpoint(const std::filesystem::path& dir);
 
 /// Throws CheckpointError listing every missing, unexpected and mis-shaped parameter when
 /// `checkpoint` (read from `source`, named in the message) does not match `params` exactly.
-void check_checkpoint(const Checkpoint& checkpoint, const NamedParameters& params,
-                      const std::filesystem::path& source = {});
+CHAINRULE_NN_EXPORT void check_checkpoint(const Checkpoint& checkpoint,
+                                          const NamedParameters& params,
+                                          const std::filesystem::path& source = {});
 /// check_checkpoint, then copies the values into the parameters (their buffers are kept).
-void apply_checkpoint(const Checkpoint& checkpoint, const NamedParameters& params,
-                      const std::filesystem::path& source = {});
+CHAINRULE_NN_EXPORT void apply_checkpoint(const Checkpoint& checkpoint,
+                                          const NamedParameters& params,
+                                          const std::filesystem::path& source = {});
 
 /// Reads `dir` and, if every name and shape matches `params` exactly, copies the values in.
 /// Otherwise throws CheckpointError listing each missing, unexpected and mis-shaped
 /// parameter (and leaves the parameters unchanged). Returns the saved optimizer state, if any.
-std::optional<OptimizerState> load_checkpoint(const std::filesystem::path& dir,
-                                              const NamedParameters& params);
-std::optional<OptimizerState> load_checkpoint(const std::filesystem::path& dir,
-                                              const Module& module);
+CHAINRULE_NN_EXPORT std::optional<OptimizerState> load_checkpoint(const std::filesystem::path& dir,
+                                                                  const NamedParameters& params);
+/// The same with `module.named_parameters()`.
+CHAINRULE_NN_EXPORT std::optional<OptimizerState> load_checkpoint(const std::filesystem::path& dir,
+                                                                  const Module& module);
 
 /// One tensor as a .npy file (float64, C order), written atomically (temp file + rename).
-void save_npy(const std::filesystem::path& file, const ad::Tensor& tensor);
+CHAINRULE_NN_EXPORT void save_npy(const std::filesystem::path& file, const ad::Tensor& tensor);
 /// Reads a float64 .npy file (C or Fortran order); CheckpointError naming the file for a
 /// missing, truncated or malformed file or another dtype.
-ad::Tensor load_npy(const std::filesystem::path& file);
+CHAINRULE_NN_EXPORT ad::Tensor load_npy(const std::filesystem::path& file);
 
 }  // namespace chainrule::nn

@@ -8,18 +8,19 @@
 #include <functional>
 #include <vector>
 
+#include "chainrule/nn/export.hpp"
 #include "chainrule/nn/module.hpp"
 
 namespace chainrule::nn {
 
 /// Total number of scalars in `params`.
-std::size_t flat_size(const std::vector<Parameter>& params);
+CHAINRULE_NN_EXPORT std::size_t flat_size(const std::vector<Parameter>& params);
 /// θ: the parameters' values concatenated (1-D).
-ad::Tensor flatten(const std::vector<Parameter>& params);
+CHAINRULE_NN_EXPORT ad::Tensor flatten(const std::vector<Parameter>& params);
 /// The parameters' accumulated gradients concatenated (1-D).
-ad::Tensor flatten_grad(const std::vector<Parameter>& params);
+CHAINRULE_NN_EXPORT ad::Tensor flatten_grad(const std::vector<Parameter>& params);
 /// Copies θ back into the parameters' values; ShapeError if θ's size differs.
-void unflatten(const ad::Tensor& theta, const std::vector<Parameter>& params);
+CHAINRULE_NN_EXPORT void unflatten(const ad::Tensor& theta, const std::vector<Parameter>& params);
 
 /// θ ↦ body(), where inside `body` every `parameter_var(params[i])` (what the layers use)
 /// reads its slice of θ instead of the stored value. So
@@ -32,7 +33,7 @@ void unflatten(const ad::Tensor& theta, const std::vector<Parameter>& params);
 /// gives the Hessian of the cost in all the network's parameters. `body` must record on the
 /// current tape (create constants inside it, as above). The parameters' own values and
 /// gradients are not touched.
-std::function<ad::Var(const ad::Var&)> flat_function(std::vector<Parameter> params,
-                                                     std::function<ad::Var()> body);
+CHAINRULE_NN_EXPORT std::function<ad::Var(const ad::Var&)> flat_function(
+    std::vector<Parameter> params, std::function<ad::Var()> body);
 
 }  // namespace chainrule::nn

@@ -16,14 +16,16 @@
 #include <string>
 
 #include "chainrule/autodiff/tensor.hpp"
+#include "chainrule/nn/export.hpp"
 
 namespace chainrule::nn {
 
 namespace ad = chainrule::ad;
 
 /// A seeded source of uniform and standard-normal doubles with a saveable state.
-class Generator {
+class CHAINRULE_NN_EXPORT Generator {
  public:
+  /// A generator whose sequence is fixed by `seed`.
   explicit Generator(std::uint64_t seed = 0);
 
   /// The next raw 64-bit output of the engine.
@@ -53,34 +55,34 @@ using Fill = std::function<void(ad::Tensor& out, std::size_t fan_in, std::size_t
 
 /// How a Linear layer's weight and bias are drawn.
 struct Initializer {
-  std::string name;
-  Fill weight;
-  Fill bias;
+  std::string name;  ///< "glorot_uniform", "normal", ...
+  Fill weight;       ///< fills the weight (out × in)
+  Fill bias;         ///< fills the bias (out × 1)
 };
 
 namespace init {
 /// Weights and biases N(0, scale²): `normal(0.5)` is the assignment's `randn(...)/2`.
-Initializer normal(double scale = 1.0);
+CHAINRULE_NN_EXPORT Initializer normal(double scale = 1.0);
 /// Weights U(−a, a), a = √(6 / (fan_in + fan_out)); biases 0 (Glorot & Bengio 2010).
-Initializer glorot_uniform();
+CHAINRULE_NN_EXPORT Initializer glorot_uniform();
 /// Weights N(0, 2 / (fan_in + fan_out)); biases 0.
-Initializer glorot_normal();
+CHAINRULE_NN_EXPORT Initializer glorot_normal();
 /// Weights N(0, 2 / fan_in); biases 0 (He et al. 2015, for ReLU).
-Initializer he_normal();
+CHAINRULE_NN_EXPORT Initializer he_normal();
 /// Weights U(−a, a), a = √(6 / fan_in); biases 0.
-Initializer he_uniform();
+CHAINRULE_NN_EXPORT Initializer he_uniform();
 /// Every weight and bias equal to `value`.
-Initializer constant(double value);
+CHAINRULE_NN_EXPORT Initializer constant(double value);
 /// Initialisers by name ("normal", "glorot_uniform", "xavier" (= glorot_uniform),
 /// "glorot_normal", "he_normal", "he" (= he_normal), "he_uniform", "zeros"); `scale` is used
 /// by "normal". NameError listing the choices for an unknown name.
-Initializer from_string(const std::string& name, double scale = 1.0);
+CHAINRULE_NN_EXPORT Initializer from_string(const std::string& name, double scale = 1.0);
 }  // namespace init
 
 namespace detail {
 /// ln(x) for x > 0 from IEEE basic operations only (identical on every platform), within a
-/// few ulp of the correctly rounded value.
-double portable_log(double x);
+/// few ulp of the correctly rounded value. (Exported for chainrule's tests.)
+CHAINRULE_NN_EXPORT double portable_log(double x);
 }  // namespace detail
 
 }  // namespace chainrule::nn

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "chainrule/nn/export.hpp"
 #include "chainrule/nn/init.hpp"
 #include "chainrule/nn/module.hpp"
 
@@ -21,7 +22,7 @@ namespace chainrule::nn {
 
 /// Dense layer `z = W·a + b`: W (out × in), b (out × 1) broadcast along the batch columns.
 /// Parameters "weight" and "bias". Records exactly two operations (matmul, add).
-class Linear : public Module {
+class CHAINRULE_NN_EXPORT Linear : public Module {
  public:
   /// W and b drawn by `init` (weight then bias, row-major) from `generator`.
   Linear(std::size_t in_features, std::size_t out_features, const Initializer& init,
@@ -36,9 +37,13 @@ class Linear : public Module {
   ad::Var forward(const ad::Var& a) const override;
   std::string name() const override;
 
+  /// Rows of the input: W's columns.
   std::size_t in_features() const { return in_; }
+  /// Rows of the output: W's rows.
   std::size_t out_features() const { return out_; }
+  /// W, (out × in).
   const Parameter& weight() const { return weight_; }
+  /// b, (out × 1).
   const Parameter& bias() const { return bias_; }
 
  private:
@@ -52,54 +57,57 @@ class Linear : public Module {
 };
 
 /// σ(z) = 1 / (1 + e⁻ᶻ), elementwise.
-class Sigmoid : public Module {
+class CHAINRULE_NN_EXPORT Sigmoid : public Module {
  public:
   ad::Var forward(const ad::Var& z) const override;
   std::string name() const override { return "Sigmoid"; }
 };
 
 /// tanh(z), elementwise.
-class Tanh : public Module {
+class CHAINRULE_NN_EXPORT Tanh : public Module {
  public:
   ad::Var forward(const ad::Var& z) const override;
   std::string name() const override { return "Tanh"; }
 };
 
 /// max(z, 0), elementwise.
-class ReLU : public Module {
+class CHAINRULE_NN_EXPORT ReLU : public Module {
  public:
   ad::Var forward(const ad::Var& z) const override;
   std::string name() const override { return "ReLU"; }
 };
 
 /// log(1 + eᶻ), elementwise, without overflow.
-class Softplus : public Module {
+class CHAINRULE_NN_EXPORT Softplus : public Module {
  public:
   ad::Var forward(const ad::Var& z) const override;
   std::string name() const override { return "Softplus"; }
 };
 
 /// z unchanged (records nothing).
-class Identity : public Module {
+class CHAINRULE_NN_EXPORT Identity : public Module {
  public:
   ad::Var forward(const ad::Var& z) const override { return z; }
   std::string name() const override { return "Identity"; }
 };
 
+/// The elementwise activations a layer stack can use (`mlp`, `make_activation`).
 enum class Activation { sigmoid, tanh, relu, softplus, identity };
 
 /// "sigmoid", "tanh", ...
-std::string to_string(Activation activation);
+CHAINRULE_NN_EXPORT std::string to_string(Activation activation);
 /// The inverse of to_string; NameError listing the choices for an unknown name.
-Activation activation_from_string(const std::string& name);
+CHAINRULE_NN_EXPORT Activation activation_from_string(const std::string& name);
 /// A fresh module computing `activation`.
-std::shared_ptr<Module> make_activation(Activation activation);
+CHAINRULE_NN_EXPORT std::shared_ptr<Module> make_activation(Activation activation);
 
 /// Applies its layers in order. Layer i is registered as "layers.<i>", so parameters are named
 /// "layers.0.weight", "layers.0.bias", "layers.2.weight", ...
-class Sequential : public Module {
+class CHAINRULE_NN_EXPORT Sequential : public Module {
  public:
+  /// No layers yet: the identity.
   Sequential() = default;
+  /// These layers, in order.
   explicit Sequential(std::vector<std::shared_ptr<Module>> layers);
 
   /// Appends a layer (registered as "layers.<size()>").
@@ -116,6 +124,7 @@ class Sequential : public Module {
   ad::Var forward(const ad::Var& input) const override;
   std::string name() const override { return "Sequential"; }
 
+  /// Number of layers.
   std::size_t size() const { return layers_.size(); }
   /// Layer i; ad::Error if out of range.
   Module& operator[](std::size_t i) const;
@@ -138,8 +147,10 @@ class Sequential : public Module {
 /// layer (W then b). `mlp({1, 6, 7, 2}, Activation::sigmoid, init::normal(0.5), seed)` is the
 /// assignment's network: W1 = "layers.0.weight", b1 = "layers.0.bias", W2 = "layers.2.weight",
 /// W3 = "layers.4.weight".
-Sequential mlp(const std::vector<std::size_t>& sizes, Activation activation = Activation::sigmoid,
-               const Initializer& init = init::glorot_uniform(), std::uint64_t seed = 0,
-               std::optional<Activation> output_activation = std::nullopt);
+CHAINRULE_NN_EXPORT Sequential mlp(const std::vector<std::size_t>& sizes,
+                                   Activation activation = Activation::sigmoid,
+                                   const Initializer& init = init::glorot_uniform(),
+                                   std::uint64_t seed = 0,
+                                   std::optional<Activation> output_activation = std::nullopt);
 
 }  // namespace chainrule::nn

@@ -11,32 +11,37 @@
 #include <vector>
 
 #include "chainrule/autodiff/var.hpp"
+#include "chainrule/nn/export.hpp"
 
 namespace chainrule::nn {
 
 namespace ad = chainrule::ad;
 
 /// The assignment's cost C = ‖a − y‖² / N = Σ (a − y)² / N, N = number of columns.
-ad::Var squared_error_cost(const ad::Var& a, const ad::Var& y);
-ad::Var squared_error_cost(const ad::Var& a, const ad::Tensor& y);
+CHAINRULE_NN_EXPORT ad::Var squared_error_cost(const ad::Var& a, const ad::Var& y);
+/// The same with a constant target.
+CHAINRULE_NN_EXPORT ad::Var squared_error_cost(const ad::Var& a, const ad::Tensor& y);
 
 /// Mean squared error: Σ (a − y)² / (number of elements).
-ad::Var mse(const ad::Var& a, const ad::Var& y);
-ad::Var mse(const ad::Var& a, const ad::Tensor& y);
+CHAINRULE_NN_EXPORT ad::Var mse(const ad::Var& a, const ad::Var& y);
+/// The same with a constant target.
+CHAINRULE_NN_EXPORT ad::Var mse(const ad::Var& a, const ad::Tensor& y);
 
 /// log softmax over the classes (axis 0) of logits z (classes × batch), computed as
 /// (z − m) − log Σ exp(z − m) with m the column maximum (a constant: the identity holds for
 /// any m, so derivatives of every order are exact and nothing overflows).
-ad::Var log_softmax(const ad::Var& z);
+CHAINRULE_NN_EXPORT ad::Var log_softmax(const ad::Var& z);
 /// exp(log_softmax(z)): each column sums to 1.
-ad::Var softmax(const ad::Var& z);
+CHAINRULE_NN_EXPORT ad::Var softmax(const ad::Var& z);
 
 /// Softmax cross-entropy −Σ t ⊙ log_softmax(z) / N for logits z and target probabilities t
 /// (classes × batch, e.g. one-hot columns).
-ad::Var softmax_cross_entropy(const ad::Var& logits, const ad::Var& targets);
-ad::Var softmax_cross_entropy(const ad::Var& logits, const ad::Tensor& targets);
+CHAINRULE_NN_EXPORT ad::Var softmax_cross_entropy(const ad::Var& logits, const ad::Var& targets);
+/// The same with constant target probabilities.
+CHAINRULE_NN_EXPORT ad::Var softmax_cross_entropy(const ad::Var& logits, const ad::Tensor& targets);
 /// The same with one class index per column; ad::Error naming the column for an index out of
 /// range, ShapeError if the count differs from the batch size.
-ad::Var softmax_cross_entropy(const ad::Var& logits, const std::vector<std::size_t>& labels);
+CHAINRULE_NN_EXPORT ad::Var softmax_cross_entropy(const ad::Var& logits,
+                                                  const std::vector<std::size_t>& labels);
 
 }  // namespace chainrule::nn

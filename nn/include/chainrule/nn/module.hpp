@@ -21,6 +21,7 @@
 #include "chainrule/autodiff/errors.hpp"
 #include "chainrule/autodiff/parameter.hpp"
 #include "chainrule/autodiff/var.hpp"
+#include "chainrule/nn/export.hpp"
 
 namespace chainrule::nn {
 
@@ -34,13 +35,14 @@ using Parameter = ad::Parameter;
 
 /// A parameter with its full dotted name inside a module tree ("layers.0.weight").
 struct NamedParameter {
-  std::string name;
-  Parameter parameter;
+  std::string name;     ///< "layers.0.weight"
+  Parameter parameter;  ///< the handle
 };
+/// Parameters with their names, in a module's stable order.
 using NamedParameters = std::vector<NamedParameter>;
 
 /// A name that a module or checkpoint does not know, or a name given twice.
-class NameError : public ad::Error {
+class CHAINRULE_NN_EXPORT NameError : public ad::Error {
  public:
   using ad::Error::Error;
 };
@@ -51,17 +53,21 @@ class NameError : public ad::Error {
 /// optimizers rely on).
 ///
 /// Modules are move-only: a copy would silently share the parameters' storage.
-class Module {
+class CHAINRULE_NN_EXPORT Module {
  public:
+  /// No parameters, no children.
   Module() = default;
   virtual ~Module() = default;
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
+  /// Takes over the parameters and children.
   Module(Module&&) = default;
+  /// Takes over the parameters and children.
   Module& operator=(Module&&) = default;
 
   /// The module applied to `input` (features × batch), recorded on the input's tape.
   virtual ad::Var forward(const ad::Var& input) const = 0;
+  /// `forward(input)`.
   ad::Var operator()(const ad::Var& input) const { return forward(input); }
 
   /// "Linear(1 → 6)", "Sigmoid", ...: the module's kind and configuration.
@@ -106,12 +112,13 @@ class Module {
 /// `ParameterBinding` for `p` is active on this thread, the Var bound to it. Layers call this
 /// instead of `p.var()` so that `flat_function` can differentiate a model with respect to a
 /// flat vector of all its parameters (Hessians, Gauss–Newton).
-ad::Var parameter_var(const Parameter& p);
+CHAINRULE_NN_EXPORT ad::Var parameter_var(const Parameter& p);
 
 /// While alive, makes `parameter_var(params[i])` return `vars[i]` on this thread. Scopes nest
 /// (the innermost binding of a parameter wins).
-class ParameterBinding {
+class CHAINRULE_NN_EXPORT ParameterBinding {
  public:
+  /// Binds `vars[i]` to `params[i]`: equal lengths (ad::Error) and shapes (ad::ShapeError).
   ParameterBinding(std::vector<Parameter> params, std::vector<ad::Var> vars);
   ~ParameterBinding();
   ParameterBinding(const ParameterBinding&) = delete;
@@ -128,6 +135,6 @@ class ParameterBinding {
 
 /// Names a plain list of parameters for checkpoints: each parameter's own `name()`, or
 /// "<index>" when it has none. NameError when two parameters end up with the same name.
-NamedParameters named(const std::vector<Parameter>& params);
+CHAINRULE_NN_EXPORT NamedParameters named(const std::vector<Parameter>& params);
 
 }  // namespace chainrule::nn

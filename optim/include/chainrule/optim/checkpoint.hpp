@@ -10,24 +10,27 @@
 
 #include "chainrule/nn/checkpoint.hpp"
 #include "chainrule/nn/module.hpp"
+#include "chainrule/optim/export.hpp"
 #include "chainrule/optim/optimizer.hpp"
 
 namespace chainrule::optim {
 
-void save_checkpoint(const std::filesystem::path& dir, const nn::NamedParameters& params,
-                     const Optimizer& optimizer,
-                     const std::map<std::string, std::string>& metadata = {});
-void save_checkpoint(const std::filesystem::path& dir, const nn::Module& module,
-                     const Optimizer& optimizer,
-                     const std::map<std::string, std::string>& metadata = {});
+/// nn::save_checkpoint with `optimizer.state()`: parameters and optimizer state, atomically.
+CHAINRULE_OPTIM_EXPORT void save_checkpoint(
+    const std::filesystem::path& dir, const nn::NamedParameters& params, const Optimizer& optimizer,
+    const std::map<std::string, std::string>& metadata = {});
+/// The same with `module.named_parameters()`.
+CHAINRULE_OPTIM_EXPORT void save_checkpoint(
+    const std::filesystem::path& dir, const nn::Module& module, const Optimizer& optimizer,
+    const std::map<std::string, std::string>& metadata = {});
 
 /// Restores parameters and optimizer state, all or nothing: nn::CheckpointError when the
 /// checkpoint does not match the parameters (every mismatch listed), has no optimizer state,
 /// or holds another optimizer's or mis-shaped state. Returns the checkpoint's metadata.
-std::map<std::string, std::string> load_checkpoint(const std::filesystem::path& dir,
-                                                   const nn::NamedParameters& params,
-                                                   Optimizer& optimizer);
-std::map<std::string, std::string> load_checkpoint(const std::filesystem::path& dir,
-                                                   const nn::Module& module, Optimizer& optimizer);
+CHAINRULE_OPTIM_EXPORT std::map<std::string, std::string> load_checkpoint(
+    const std::filesystem::path& dir, const nn::NamedParameters& params, Optimizer& optimizer);
+/// The same with `module.named_parameters()`.
+CHAINRULE_OPTIM_EXPORT std::map<std::string, std::string> load_checkpoint(
+    const std::filesystem::path& dir, const nn::Module& module, Optimizer& optimizer);
 
 }  // namespace chainrule::optim

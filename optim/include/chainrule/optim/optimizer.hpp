@@ -28,6 +28,7 @@
 #include "chainrule/autodiff/parameter.hpp"
 #include "chainrule/nn/checkpoint.hpp"
 #include "chainrule/nn/init.hpp"
+#include "chainrule/optim/export.hpp"
 #include "chainrule/optim/schedule.hpp"
 
 namespace chainrule::optim {
@@ -36,8 +37,9 @@ namespace ad = chainrule::ad;
 namespace nn = chainrule::nn;
 
 /// Base of the first-order optimizers (Flashlight's FirstOrderOptimizer).
-class Optimizer {
+class CHAINRULE_OPTIM_EXPORT Optimizer {
  public:
+  /// Updates `params` (handles: the caller's tensors change) at base rate `learning_rate`.
   Optimizer(std::vector<ad::Parameter> params, double learning_rate);
   virtual ~Optimizer() = default;
   Optimizer(const Optimizer&) = delete;
@@ -51,12 +53,15 @@ class Optimizer {
   /// "Adam", "SteepestDescent", ...: also the type recorded in checkpoints.
   virtual std::string name() const = 0;
 
+  /// The parameters this optimizer updates.
   const std::vector<ad::Parameter>& parameters() const { return params_; }
   /// The base learning rate (the aggression, for steepest descent).
   double learning_rate() const { return learning_rate_; }
+  /// Changes the base learning rate.
   void set_learning_rate(double learning_rate) { learning_rate_ = learning_rate; }
   /// Multiplies the base rate by `schedule(step)` from now on (Schedule::constant() to stop).
   void set_schedule(Schedule schedule) { schedule_ = std::move(schedule); }
+  /// The attached schedule (constant 1 unless set).
   const Schedule& schedule() const { return schedule_; }
   /// The rate the next step will use.
   double current_learning_rate() const;
@@ -75,10 +80,11 @@ class Optimizer {
  protected:
   /// One update with learning rate `lr`; `steps()` is the index of this step (0 first).
   virtual void update(double lr) = 0;
-  /// Subclasses add their hyperparameters, tensors and text to a state; check that a state
-  /// has all of them (changing nothing); and read them back from a checked state.
+  /// Adds the subclass's hyperparameters, tensors and text to a state.
   virtual void save_extra(nn::OptimizerState& state) const = 0;
+  /// Checks that a state has everything save_extra writes (changing nothing).
   virtual void check_extra(const nn::OptimizerState& state) const = 0;
+  /// Reads back what save_extra wrote, from a checked state.
   virtual void load_extra(const nn::OptimizerState& state) = 0;
 
   /// One zero tensor per parameter, shaped like it.
@@ -96,7 +102,7 @@ class Optimizer {
   /// state.text[key]; nn::CheckpointError naming the key if absent.
   static const std::string& text(const nn::OptimizerState& state, const std::string& key);
 
-  std::vector<ad::Parameter> params_;
+  std::vector<ad::Parameter> params_;  ///< the parameters, in the order given
 
  private:
   double learning_rate_;
@@ -105,8 +111,9 @@ class Optimizer {
 };
 
 /// The assignments' update: p ← p − aggression · J for every parameter, J its gradient.
-class SteepestDescent : public Optimizer {
+class CHAINRULE_OPTIM_EXPORT SteepestDescent : public Optimizer {
  public:
+  /// `aggression` is the learning rate.
   SteepestDescent(std::vector<ad::Parameter> params, double aggression);
   std::string name() const override { return "SteepestDescent"; }
 
@@ -120,11 +127,13 @@ class SteepestDescent : public Optimizer {
 /// The backprop assignment's stochastic variant: p ← p − aggression · (1 + noise · ξ) · J
 /// with ONE standard-normal ξ per parameter per step (drawn in parameter order from a
 /// generator seeded with `seed`). noise = 0 is exactly SteepestDescent.
-class StochasticSteepestDescent : public Optimizer {
+class CHAINRULE_OPTIM_EXPORT StochasticSteepestDescent : public Optimizer {
  public:
+  /// `aggression` is the learning rate; ξ is drawn from a generator seeded with `seed`.
   StochasticSteepestDescent(std::vector<ad::Parameter> params, double aggression, double noise,
                             std::uint64_t seed = 0);
   std::string name() const override { return "StochasticSteepestDescent"; }
+  /// The relative noise level.
   double noise() const { return noise_; }
 
  protected:
@@ -140,8 +149,9 @@ class StochasticSteepestDescent : public Optimizer {
 
 /// Heavy ball: v ← μ·v + g, p ← p − lr·v; with `nesterov`, p ← p − lr·(g + μ·v)
 /// (the formulation of PyTorch's SGD, v starting at 0).
-class Momentum : public Optimizer {
+class CHAINRULE_OPTIM_EXPORT Momentum : public Optimizer {
  public:
+  /// μ = `momentum`; Nesterov's variant when `nesterov`.
   Momentum(std::vector<ad::Parameter> params, double learning_rate, double momentum = 0.9,
            bool nesterov = false);
   std::string name() const override { return "Momentum"; }
@@ -159,8 +169,9 @@ class Momentum : public Optimizer {
 };
 
 /// RMSProp (Hinton's lecture 6e): s ← ρ·s + (1 − ρ)·g², p ← p − lr·g / (√s + ε).
-class RMSProp : public Optimizer {
+class CHAINRULE_OPTIM_EXPORT RMSProp : public Optimizer {
  public:
+  /// ρ = `rho`, ε = `epsilon`.
   RMSProp(std::vector<ad::Parameter> params, double learning_rate = 1e-3, double rho = 0.9,
           double epsilon = 1e-8);
   std::string name() const override { return "RMSProp"; }
@@ -180,8 +191,9 @@ class RMSProp : public Optimizer {
 /// Adam as published (Kingma & Ba 2015, Algorithm 1), t = step number from 1:
 /// m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ),
 /// p ← p − lr·m̂/(√v̂ + ε).
-class Adam : public Optimizer {
+class CHAINRULE_OPTIM_EXPORT Adam : public Optimizer {
  public:
+  /// β₁ = `beta1`, β₂ = `beta2`, ε = `epsilon`.
   Adam(std::vector<ad::Parameter> params, double learning_rate = 1e-3, double beta1 = 0.9,
        double beta2 = 0.999, double epsilon = 1e-8);
   std::string name() const override { return "Adam"; }
@@ -214,8 +226,8 @@ struct OptimizerOptions {
 
 /// An optimizer by name: "steepest" (SteepestDescent), "stochastic" (StochasticSteepestDescent),
 /// "momentum", "nesterov", "rmsprop", "adam". nn::NameError listing them for another name.
-std::unique_ptr<Optimizer> make_optimizer(const std::string& name,
-                                          std::vector<ad::Parameter> params,
-                                          const OptimizerOptions& options);
+CHAINRULE_OPTIM_EXPORT std::unique_ptr<Optimizer> make_optimizer(const std::string& name,
+                                                                 std::vector<ad::Parameter> params,
+                                                                 const OptimizerOptions& options);
 
 }  // namespace chainrule::optim

@@ -9,14 +9,19 @@
 #include <functional>
 #include <string>
 
+#include "chainrule/optim/export.hpp"
+
 namespace chainrule::optim {
 
-class Schedule {
+/// A learning-rate schedule: the factor at each step, and a description for logs.
+class CHAINRULE_OPTIM_EXPORT Schedule {
  public:
+  /// The factor as a function of the step number.
   using Function = std::function<double(std::int64_t step)>;
 
   /// The constant factor 1.
   Schedule();
+  /// Any factor function; `description` names it in logs.
   Schedule(std::string description, Function factor);
 
   /// The factor at step t (t = 0 for the first step).
@@ -45,6 +50,6 @@ class Schedule {
 };
 
 /// The product of two schedules' factors.
-Schedule operator*(const Schedule& a, const Schedule& b);
+CHAINRULE_OPTIM_EXPORT Schedule operator*(const Schedule& a, const Schedule& b);
 
 }  // namespace chainrule::optim

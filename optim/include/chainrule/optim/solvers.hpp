@@ -25,6 +25,7 @@
 
 #include "chainrule/autodiff/tape.hpp"
 #include "chainrule/autodiff/var.hpp"
+#include "chainrule/optim/export.hpp"
 #include "chainrule/optim/optimizer.hpp"
 
 namespace chainrule::optim {
@@ -35,11 +36,13 @@ using Objective = std::function<ad::Var(const ad::Var&)>;
 using Residual = std::function<ad::Var(const ad::Var&)>;
 
 /// What to minimise: a cost, or a residual whose sum of squares is the cost.
-struct Problem {
-  Objective cost;
+struct CHAINRULE_OPTIM_EXPORT Problem {
+  Objective cost;     ///< f(θ), one element
   Residual residual;  ///< empty unless built by least_squares
 
+  /// Minimise `cost`.
   static Problem minimize(Objective cost);
+  /// Minimise Σ r(θ)²; `cost` is set to that sum.
   static Problem least_squares(Residual residual);
 };
 
@@ -54,45 +57,51 @@ enum class StopReason {
   non_finite,          ///< the cost or gradient became NaN or infinite
   callback,            ///< the callback asked to stop
 };
-std::string to_string(StopReason reason);
+/// "gradient_tolerance", "max_iterations", ...
+CHAINRULE_OPTIM_EXPORT std::string to_string(StopReason reason);
 
 /// Stopping criteria; a tolerance of 0 disables that test.
 struct StopCriteria {
-  std::size_t max_iterations = 100;
-  double gradient_tolerance = 1e-8;
-  double relative_cost_tolerance = 0.0;
-  double step_tolerance = 0.0;
+  std::size_t max_iterations = 100;      ///< iterations at most
+  double gradient_tolerance = 1e-8;      ///< converged when ‖∇f‖ ≤ this
+  double relative_cost_tolerance = 0.0;  ///< converged when |Δf| ≤ this·max(|f|, |f_prev|)
+  double step_tolerance = 0.0;           ///< converged when ‖Δθ‖ ≤ this·(‖θ‖ + this)
 };
 
 /// Armijo backtracking: the largest t = initial_step·shrinkᵏ (k < max_backtracks) with
 /// f(θ + t·d) ≤ f(θ) + sufficient_decrease·t·∇f·d.
 struct LineSearch {
-  bool enabled = false;
-  double initial_step = 1.0;
-  double shrink = 0.5;
-  double sufficient_decrease = 1e-4;
-  std::size_t max_backtracks = 60;
+  bool enabled = false;               ///< off: the methods take their full step
+  double initial_step = 1.0;          ///< the first t tried
+  double shrink = 0.5;                ///< t ← t·shrink after a rejected t
+  double sufficient_decrease = 1e-4;  ///< Armijo's c
+  std::size_t max_backtracks = 60;    ///< trials at most
 };
 
+/// What a line search found.
 struct LineSearchResult {
-  bool ok = false;
-  double step = 0.0;  ///< t
-  double cost = 0.0;  ///< f(θ + t·d)
-  std::size_t evaluations = 0;
+  bool ok = false;              ///< a step with sufficient decrease was found
+  double step = 0.0;            ///< t
+  double cost = 0.0;            ///< f(θ + t·d)
+  std::size_t evaluations = 0;  ///< cost evaluations used
 };
 
 /// Armijo backtracking along `direction` from x (cost fx, gradient g) on the cost `f`
 /// (ignores options.enabled). Fails at once if `direction` is not a descent direction.
-LineSearchResult armijo(const std::function<double(const ad::Tensor&)>& f, const ad::Tensor& x,
-                        double fx, const ad::Tensor& gradient, const ad::Tensor& direction,
-                        const LineSearch& options = {.enabled = true});
+CHAINRULE_OPTIM_EXPORT LineSearchResult armijo(const std::function<double(const ad::Tensor&)>& f,
+                                               const ad::Tensor& x, double fx,
+                                               const ad::Tensor& gradient,
+                                               const ad::Tensor& direction,
+                                               const LineSearch& options = {.enabled = true});
 
 /// Evaluates a Problem's cost and derivatives, counting evaluations; one private tape is
 /// reused, so the caller's tape is never touched.
-class Evaluator {
+class CHAINRULE_OPTIM_EXPORT Evaluator {
  public:
+  /// Evaluates `problem`.
   explicit Evaluator(Problem problem);
 
+  /// The problem evaluated.
   const Problem& problem() const { return problem_; }
   /// f(x).
   double cost(const ad::Tensor& x);
@@ -115,13 +124,13 @@ class Evaluator {
 
 /// The point and what is known there, kept between iterations.
 struct Evaluation {
-  double cost = 0.0;
-  ad::Tensor gradient;
+  double cost = 0.0;    ///< f(x)
+  ad::Tensor gradient;  ///< ∇f(x), shaped like x
 };
 
 /// What one iteration did.
 struct StepInfo {
-  bool ok = true;
+  bool ok = true;                               ///< the iteration moved x
   StopReason reason = StopReason::no_progress;  ///< why it failed, when !ok
   double step_size = 1.0;                       ///< line-search t, or 1
   double damping = 0.0;                         ///< Levenberg–Marquardt's λ, else 0
@@ -130,30 +139,33 @@ struct StepInfo {
 
 /// One state of a run, as the callback and the history see it.
 struct Iterate {
-  std::size_t iteration = 0;  ///< 0 is the starting point
-  ad::Tensor x;
-  double cost = 0.0;
-  double gradient_norm = 0.0;
-  double step_size = 0.0;
-  double damping = 0.0;
-  std::string note;
+  std::size_t iteration = 0;   ///< 0 is the starting point
+  ad::Tensor x;                ///< the point
+  double cost = 0.0;           ///< f(x)
+  double gradient_norm = 0.0;  ///< ‖∇f(x)‖
+  double step_size = 0.0;      ///< the step that led here (0 at iteration 0)
+  double damping = 0.0;        ///< Levenberg–Marquardt's λ after the step, else 0
+  std::string note;            ///< the step's note, e.g. "steepest descent fallback"
 };
 
 /// A solver: iterate() moves x to the next point and updates `current` (cost and gradient at
 /// x) through the evaluator.
-class Method {
+class CHAINRULE_OPTIM_EXPORT Method {
  public:
   virtual ~Method() = default;
+  /// "Newton", "LevenbergMarquardt", ...: named in Result::message.
   virtual std::string name() const = 0;
   /// Called once by `minimize` before the first iteration (resets the method's state).
   virtual void start(Evaluator& evaluator, const ad::Tensor& x0);
+  /// One iteration: moves x and updates `current`, or reports why it could not.
   virtual StepInfo iterate(Evaluator& evaluator, ad::Tensor& x, Evaluation& current) = 0;
 };
 
 /// θ ← θ − aggression·∇f, or, with the line search, an Armijo step along −∇f starting at
 /// t = aggression.
-class GradientDescent : public Method {
+class CHAINRULE_OPTIM_EXPORT GradientDescent : public Method {
  public:
+  /// Steps of `aggression`·∇f, or the line search's when it is enabled.
   explicit GradientDescent(double aggression, LineSearch line_search = {});
   std::string name() const override { return "GradientDescent"; }
   StepInfo iterate(Evaluator& evaluator, ad::Tensor& x, Evaluation& current) override;
@@ -163,17 +175,19 @@ class GradientDescent : public Method {
   LineSearch line_search_;
 };
 
+/// Settings of Newton and GaussNewton.
 struct NewtonOptions {
   /// The steepest-descent step θ ← θ − fallback_aggression·∇f taken when the Hessian is not
   /// positive definite (its Cholesky factorisation fails).
   double fallback_aggression = 1.0;
-  LineSearch line_search = {};
+  LineSearch line_search = {};  ///< along the Newton (or fallback) direction
 };
 
 /// Newton's method, the course's hybrid: the step −H⁻¹∇f when H = ∇²f (from ad::hessian) is
 /// positive definite, steepest descent otherwise; optionally with an Armijo line search.
-class Newton : public Method {
+class CHAINRULE_OPTIM_EXPORT Newton : public Method {
  public:
+  /// Newton with these settings.
   explicit Newton(NewtonOptions options = {});
   std::string name() const override { return "Newton"; }
   StepInfo iterate(Evaluator& evaluator, ad::Tensor& x, Evaluation& current) override;
@@ -184,8 +198,9 @@ class Newton : public Method {
 
 /// Gauss–Newton on a residual: solves (JᵀJ)·d = −Jᵀr with J = ∂r/∂θ from ad::jacobian;
 /// falls back like Newton when JᵀJ is singular. Needs Problem::least_squares.
-class GaussNewton : public Method {
+class CHAINRULE_OPTIM_EXPORT GaussNewton : public Method {
  public:
+  /// Gauss–Newton with these settings.
   explicit GaussNewton(NewtonOptions options = {});
   std::string name() const override { return "GaussNewton"; }
   StepInfo iterate(Evaluator& evaluator, ad::Tensor& x, Evaluation& current) override;
@@ -194,12 +209,13 @@ class GaussNewton : public Method {
   NewtonOptions options_;
 };
 
+/// Damping schedule of LevenbergMarquardt.
 struct LevenbergMarquardtOptions {
   double initial_damping = 1e-3;  ///< λ₀
   double increase = 10.0;         ///< λ ← λ·increase after a rejected step
   double decrease = 10.0;         ///< λ ← λ/decrease after an accepted step
-  double min_damping = 1e-15;
-  double max_damping = 1e15;  ///< beyond it the iteration fails with no_progress
+  double min_damping = 1e-15;     ///< λ never goes below this
+  double max_damping = 1e15;      ///< beyond it the iteration fails with no_progress
   /// Marquardt's scaling: damp with λ·diag(JᵀJ) (invariant to the parameters' units) rather
   /// than λ·I.
   bool scale_by_diagonal = true;
@@ -207,12 +223,14 @@ struct LevenbergMarquardtOptions {
 
 /// Levenberg–Marquardt on a residual: solves (JᵀJ + λD)·d = −Jᵀr and accepts the step only if
 /// the cost decreases, adapting λ. Needs Problem::least_squares.
-class LevenbergMarquardt : public Method {
+class CHAINRULE_OPTIM_EXPORT LevenbergMarquardt : public Method {
  public:
+  /// Levenberg–Marquardt with this damping schedule.
   explicit LevenbergMarquardt(LevenbergMarquardtOptions options = {});
   std::string name() const override { return "LevenbergMarquardt"; }
   void start(Evaluator& evaluator, const ad::Tensor& x0) override;
   StepInfo iterate(Evaluator& evaluator, ad::Tensor& x, Evaluation& current) override;
+  /// The current λ.
   double damping() const { return lambda_; }
 
  private:
@@ -222,9 +240,12 @@ class LevenbergMarquardt : public Method {
 
 /// Any first-order Optimizer as a Method: θ is one ad::Parameter; each iteration sets its
 /// gradient and calls step().
-class FirstOrder : public Method {
+class CHAINRULE_OPTIM_EXPORT FirstOrder : public Method {
  public:
+  /// Builds the optimizer for a run from the parameter list holding θ.
   using Factory = std::function<std::unique_ptr<Optimizer>(std::vector<ad::Parameter>)>;
+  /// `name` names the method ("first-order": the optimizer's name, from start() on);
+  /// `factory` builds a fresh optimizer at each start().
   FirstOrder(std::string name, Factory factory);
   std::string name() const override { return name_; }
   void start(Evaluator& evaluator, const ad::Tensor& x0) override;
@@ -247,30 +268,32 @@ FirstOrder with_optimizer(Args... args) {
   });
 }
 
+/// Settings of `minimize`.
 struct MinimizeOptions {
-  StopCriteria stop = {};
+  StopCriteria stop = {};  ///< when to stop
   /// Keep every iterate (from iteration 0) in Result::history.
   bool record_history = false;
   /// Called with iteration 0 and after every iteration; return false to stop.
   std::function<bool(const Iterate&)> callback = {};
 };
 
-struct Result {
-  ad::Tensor x;
-  double cost = 0.0;
-  ad::Tensor gradient;
-  double gradient_norm = 0.0;
+/// The outcome of `minimize`.
+struct CHAINRULE_OPTIM_EXPORT Result {
+  ad::Tensor x;                 ///< the last point
+  double cost = 0.0;            ///< f(x)
+  ad::Tensor gradient;          ///< ∇f(x)
+  double gradient_norm = 0.0;   ///< ‖∇f(x)‖
   std::size_t iterations = 0;   ///< iterations taken
   std::size_t evaluations = 0;  ///< cost evaluations, with or without derivatives
-  StopReason reason = StopReason::max_iterations;
-  std::string message;  ///< one line: method, reason, iterations, cost, ‖∇f‖
-  std::vector<Iterate> history;
+  StopReason reason = StopReason::max_iterations;  ///< why it stopped
+  std::string message;           ///< one line: method, reason, iterations, cost, ‖∇f‖
+  std::vector<Iterate> history;  ///< every iterate, when MinimizeOptions::record_history
   /// True when a tolerance was met (gradient, cost change or step).
   bool converged() const;
 };
 
 /// Runs `method` on `problem` from x0 (1-D) until a stopping criterion holds.
-Result minimize(Method& method, const Problem& problem, ad::Tensor x0,
-                const MinimizeOptions& options = {});
+CHAINRULE_OPTIM_EXPORT Result minimize(Method& method, const Problem& problem, ad::Tensor x0,
+                                       const MinimizeOptions& options = {});
 
 }  // namespace chainrule::optim
