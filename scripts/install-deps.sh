@@ -12,6 +12,7 @@ packages=(
   libspdlog-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev
   libplplot-dev plplot-driver-cairo graphviz
+  doxygen  # the API reference (`docs` target)
 )
 for arg in "$@"; do
   case "$arg" in
