@@ -1,0 +1,18 @@
+# Registers the consumer test (included by tests/CMakeLists.txt; this folder's CMakeLists.txt is
+# the consumer project itself, never added to chainrule's build). run.cmake says what it checks;
+# it takes 10-15 s on two cores, mostly two compiles of a small program.
+find_program(CHAINRULE_PKG_CONFIG NAMES pkg-config pkgconf)
+add_test(NAME consumer
+  COMMAND ${CMAKE_COMMAND}
+    -DBUILD_DIR=${PROJECT_BINARY_DIR}
+    -DSOURCE_DIR=${CMAKE_CURRENT_LIST_DIR}
+    -DDOC=${PROJECT_SOURCE_DIR}/docs/getting-started.md
+    -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/consumer
+    -DGENERATOR=${CMAKE_GENERATOR}
+    -DMAKE_PROGRAM=${CMAKE_MAKE_PROGRAM}
+    -DCXX=${CMAKE_CXX_COMPILER}
+    -DCONFIG=$<CONFIG>
+    -DLIBDIR=${CMAKE_INSTALL_LIBDIR}
+    -DPKG_CONFIG=${CHAINRULE_PKG_CONFIG}
+    -P ${CMAKE_CURRENT_LIST_DIR}/run.cmake)
+set_tests_properties(consumer PROPERTIES LABELS consumer PROCESSORS 2 TIMEOUT 900)
