@@ -516,8 +516,9 @@ void check_checkpoint(const Checkpoint& checkpoint, const NamedParameters& param
     }
   }
   for (const auto& [name, value] : checkpoint.parameters) {
-    const bool known = std::any_of(params.begin(), params.end(),
-                                   [&](const NamedParameter& np) { return np.name == name; });
+    const bool known =
+        std::any_of(params.begin(), params.end(),
+                    [&saved = name](const NamedParameter& np) { return np.name == saved; });
     if (!known) {
       problems.push_back("unexpected parameter '" + name + "' " +
                          ad::to_string(ad::shape_of(value)) + " (not in the model)");
