@@ -24,15 +24,17 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
 namespace {
 
 // The common bias-gradient cases, as plain loops: (r, c) → (r, 1) and (r, c) → (1, c)/(c).
-bool reduce_matrix(const Tensor& src, Tensor& dst, const Shape& dst_shape, bool assign) {
+bool reduce_matrix(const Tensor& src, Tensor& dst, std::span<const std::size_t> dst_shape,
+                   bool assign) {
   if (src.dimension() != 2) return false;
   const std::size_t rows = src.shape()[0];
   const std::size_t cols = src.shape()[1];
-  const bool to_column = dst_shape == Shape{rows, 1};
-  const bool to_row = dst_shape == Shape{1, cols} || dst_shape == Shape{cols};
+  const bool to_column = dst_shape.size() == 2 && dst_shape[0] == rows && dst_shape[1] == 1;
+  const bool to_row = (dst_shape.size() == 2 && dst_shape[0] == 1 && dst_shape[1] == cols) ||
+                      (dst_shape.size() == 1 && dst_shape[0] == cols);
   if (!to_column && !to_row) return false;
   if (assign) {
-    dst.resize(dst_shape);
+    dst.resize(Tensor::shape_type(dst_shape.begin(), dst_shape.end()));
     dst.fill(0.0);
   }
   const double* s = src.data();
@@ -52,7 +54,8 @@ bool reduce_matrix(const Tensor& src, Tensor& dst, const Shape& dst_shape, bool 
 
 }  // namespace
 
-void reduce_into(const Tensor& src, Tensor& dst, const Shape& dst_shape, bool assign) {
+void reduce_into(const Tensor& src, Tensor& dst, std::span<const std::size_t> dst_shape,
+                 bool assign) {
   if (reduce_matrix(src, dst, dst_shape, assign)) return;
   // General case: walk src in row-major order with an odometer; each src axis advances the
   // dst offset by its dst stride, which is 0 along summed axes. (xtensor 0.24's immediate
@@ -67,7 +70,7 @@ void reduce_into(const Tensor& src, Tensor& dst, const Shape& dst_shape, bool as
     step *= extent;
   }
   if (assign) {
-    dst.resize(dst_shape);
+    dst.resize(Tensor::shape_type(dst_shape.begin(), dst_shape.end()));
     dst.fill(0.0);
   }
   const auto& shape = src.shape();

@@ -17,8 +17,8 @@ void gemm(const Tensor& a, const Tensor& b, Tensor& c, bool assign, bool transpo
   const std::size_t m = a.shape()[transpose_a ? 1 : 0];
   const std::size_t k = a.shape()[transpose_a ? 0 : 1];
   const std::size_t n = b.shape()[transpose_b ? 0 : 1];
-  if (assign) c.resize(Shape{m, n});
-  if (m == 0 || n == 0 || k == 0) {  // BLAS rejects zero leading dimensions
+  if (assign) c.resize(Tensor::shape_type{m, n});  // inline shape: no allocation
+  if (m == 0 || n == 0 || k == 0) {                // BLAS rejects zero leading dimensions
     if (assign) c.fill(0.0);
     return;
   }

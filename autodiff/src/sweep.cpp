@@ -85,7 +85,7 @@ Tensor& leaf_grad(Node& n) {
 void accumulate_tensor(Node& target, const Tensor& contribution) {
   const Tensor& value = target.val();
   if (!shapes_equal(contribution.shape(), value.shape())) {
-    reduce_into(contribution, target.adjoint, shape_of(value), !target.has_adjoint);
+    reduce_into(contribution, target.adjoint, shape_span(value), !target.has_adjoint);
     return;
   }
   const double* c = contribution.data();

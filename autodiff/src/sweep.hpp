@@ -31,7 +31,14 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 
 /// `src` summed over the dimensions broadcasting added to `dst_shape`, then assigned to
 /// (`assign`) or added into `dst`.
-void reduce_into(const Tensor& src, Tensor& dst, const Shape& dst_shape, bool assign);
+void reduce_into(const Tensor& src, Tensor& dst, std::span<const std::size_t> dst_shape,
+                 bool assign);
+
+/// A tensor's shape as a span: for passing shapes around without building a Shape vector
+/// (the hot paths of a sweep allocate nothing).
+inline std::span<const std::size_t> shape_span(const Tensor& t) {
+  return {t.shape().data(), t.shape().size()};
+}
 
 /// The accumulated gradient of a leaf, sized like its value.
 Tensor& leaf_grad(Node& n);
@@ -88,7 +95,7 @@ class TensorSweep {
       }
     } else {
       xt::noalias(tape_.scratch) = e;
-      reduce_into(tape_.scratch, target.adjoint, shape_of(target.val()), !target.has_adjoint);
+      reduce_into(tape_.scratch, target.adjoint, shape_span(target.val()), !target.has_adjoint);
     }
     target.has_adjoint = true;
   }

@@ -88,7 +88,12 @@ void Var::backward() const {
                     " elements); backward() needs a one-element output, or pass a seed "
                     "gradient of the output's shape: backward(seed)");
   }
-  backward(xt::ones<double>(v.shape()));
+  // Reused so a training loop's backward() allocates nothing; the sweep copies the seed
+  // into the output's adjoint before anything else runs, so nested calls may reuse it.
+  thread_local Tensor unit;
+  unit.resize(v.shape());
+  unit.fill(1.0);
+  backward(unit);
 }
 
 void Var::backward(const Tensor& seed) const {
