@@ -3,6 +3,7 @@
 # examples. Idempotent; runs as root or through sudo. Nothing is downloaded but Debian packages.
 #   scripts/install-deps.sh          # build, tests, examples, benchmarks
 #   scripts/install-deps.sh --bench  # also LibTorch (large) and gnuplot for the benchmark report
+#   scripts/install-deps.sh --fuzz   # also clang and its libFuzzer runtime (scripts/fuzz.sh)
 set -euo pipefail
 
 packages=(
@@ -17,7 +18,8 @@ packages=(
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(libtorch-dev gnuplot-nox) ;;
-    *) echo "install-deps.sh: unknown option '$arg' (known: --bench)" >&2; exit 2 ;;
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    *) echo "install-deps.sh: unknown option '$arg' (known: --bench, --fuzz)" >&2; exit 2 ;;
   esac
 done
 

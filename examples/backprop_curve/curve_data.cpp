@@ -74,7 +74,7 @@ InitialWeights parse_initial_weights(const std::string& json_text, const std::st
   nlohmann::json document;
   try {
     document = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw DataError(source + ": not valid JSON: " + e.what());
   }
   if (!document.is_object()) throw DataError(source + ": expected a JSON object");

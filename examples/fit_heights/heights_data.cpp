@@ -115,10 +115,12 @@ Histogram bin_heights(const std::vector<double>& heights, double bin_width,
     }
   } else {
     start = std::floor(*low_it / bin_width) * bin_width;
+    if (start > *low_it) start -= bin_width;  // the division rounded up to a whole number
     span = std::floor((*high_it - start) / bin_width) + 1;
   }
-  // Checked as a double: a cast of a count beyond size_t would be undefined.
-  if (!(span <= 1'000'000)) {
+  // Checked as a double: a cast of a count beyond size_t, or of a negative one, is undefined
+  // (a width tiny next to the values can leave start above the lowest value even so).
+  if (!(span >= 1 && span <= 1'000'000)) {
     throw DataError("the bin width " + show(bin_width) + " makes more than a million bins for " +
                     "measurements from " + show(*low_it) + " to " + show(*high_it));
   }

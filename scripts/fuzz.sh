@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (fuzz preset: clang++, ASan + UBSan) and runs each for a bounded
+# time from its seed corpus in tests/fuzz/corpus/<target>/. New inputs go to build/fuzz/corpus/,
+# crashing inputs to build/fuzz/findings/; copy a crash into tests/fuzz/corpus/<target>/ (as
+# crash-<what>) with its fix, and fuzz_replay_test keeps it fixed. Needs: install-deps.sh --fuzz.
+#   scripts/fuzz.sh [SECONDS] [TARGET...]   # default 60 s for each of the four targets
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(heights init_weights manifest npy)
+
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz --target "${targets[@]/#/fuzz_}"
+
+mkdir -p build/fuzz/findings
+failed=()
+for t in "${targets[@]}"; do
+  mkdir -p "build/fuzz/corpus/$t"
+  log="build/fuzz/$t.log"
+  # A leak, a sanitizer report, an escaped exception, a 10 s input or 2 GB are all findings.
+  if build/fuzz/tests/fuzz/fuzz_"$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+      -max_len=4096 -print_final_stats=1 -artifact_prefix="build/fuzz/findings/$t-" \
+      "build/fuzz/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
+    verdict="no findings"
+  else
+    verdict="FINDING (see $log, build/fuzz/findings/$t-*)"
+    failed+=("$t")
+  fi
+  executions=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
+  echo "fuzz.sh: $t: ${executions:-?} executions in ${seconds} s: $verdict"
+done
+[ ${#failed[@]} -eq 0 ] || { echo "fuzz.sh: findings in ${failed[*]}" >&2; exit 1; }
