@@ -58,6 +58,11 @@ function(chainrule_install_package)
     set(CHAINRULE_STATIC OFF)
   endif()
   set(CHAINRULE_NATIVE ${CHAINRULE_NATIVE})  # ON/OFF, for the template's if()
+  if(TARGET chainrule_distributed)
+    set(CHAINRULE_DISTRIBUTED ON)
+  else()
+    set(CHAINRULE_DISTRIBUTED OFF)
+  endif()
   configure_package_config_file(cmake/chainruleConfig.cmake.in
     ${PROJECT_BINARY_DIR}/chainruleConfig.cmake
     INSTALL_DESTINATION ${CHAINRULE_INSTALL_CMAKEDIR})

@@ -11,6 +11,7 @@ packages=(
   libxtensor-dev libxtensor-blas-dev libxsimd-dev xtl-dev libopenblas-dev
   libboost-dev libboost-graph-dev libboost-test-dev
   libspdlog-dev libbenchmark-dev
+  libopenmpi-dev openmpi-bin libboost-mpi-dev  # chainrule::distributed and its tests (optional)
   nlohmann-json3-dev libcli11-dev
   libplplot-dev plplot-driver-cairo graphviz
   doxygen  # the API reference (`docs` target)

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -15,6 +17,11 @@
 
 #include "plot.hpp"
 #include "trainer.hpp"
+
+#ifdef CHAINRULE_HAS_DISTRIBUTED
+#include <chainrule/distributed.hpp>
+namespace distributed = chainrule::distributed;
+#endif
 
 namespace ad = chainrule::ad;
 namespace curve = chainrule::curve;
@@ -30,6 +37,7 @@ struct Settings {
   std::string init_file, plot_file, json_file, save_dir, resume_dir, dot_file;
   std::size_t log_every = 1000;
   bool optimizer_given = false;
+  bool distributed = false;  ///< data-parallel under mpirun: each rank trains on its shard
 };
 
 nlohmann::json to_json(const ad::Tensor& t) {
@@ -116,6 +124,21 @@ std::string check_settings(const Settings& s) {
 int run(Settings& s) {
   if (!s.init_file.empty()) s.train.init = curve::load_initial_weights(s.init_file);
   if (!s.optimizer_given && s.train.noise == 0.0) s.train.optimizer = "steepest";
+#ifdef CHAINRULE_HAS_DISTRIBUTED
+  // Data-parallel: every rank holds the whole network and trains on its shard of the points;
+  // one all-reduce per step turns the shard gradients (weighted by shard size) into the
+  // full-batch gradient, so every rank takes the same step (the stochastic optimizer's ξ too:
+  // every rank draws it from the same seed). Rank 0 alone logs and writes files.
+  std::optional<distributed::Communicator> comm;
+  if (s.distributed) {
+    comm.emplace();
+    s.train.examples = distributed::shard(s.train.points, comm->size(), comm->rank(), s.train.seed);
+    if (!comm->is_root()) spdlog::set_level(spdlog::level::off);
+  }
+  const bool root = !comm || comm->is_root();
+#else
+  const bool root = true;
+#endif
   curve::CurveTrainer trainer(s.train);
 
   std::size_t first = 0;
@@ -125,11 +148,26 @@ int run(Settings& s) {
     first = std::stoul(metadata.at("iteration"));
     spdlog::info("resumed from '{}' at iteration {}", s.resume_dir, first);
   }
+#ifdef CHAINRULE_HAS_DISTRIBUTED
+  std::optional<distributed::GradientAverager> averager;
+  if (comm) {
+    // Every rank starts from rank 0's parameters (a checkpoint must be readable by every rank,
+    // for the optimizer's state).
+    distributed::broadcast_parameters(trainer.network().parameters(), *comm);
+    averager.emplace(trainer.network().parameters(), *comm);
+    const double weight =
+        static_cast<double>(s.train.examples.size()) / static_cast<double>(s.train.points);
+    trainer.set_gradient_hook(
+        [&averager, weight](double cost) { return averager->average(weight, cost); });
+    spdlog::info("data-parallel over {} ranks: {} of {} points on rank 0", comm->size(),
+                 s.train.examples.size(), s.train.points);
+  }
+#endif
   if (first > s.train.iterations) {
     throw std::runtime_error("the checkpoint is at iteration " + std::to_string(first) +
                              ", beyond --iterations " + std::to_string(s.train.iterations));
   }
-  if (!s.dot_file.empty()) {
+  if (!s.dot_file.empty() && root) {
     std::ofstream dot(s.dot_file);
     ad::write_dot(dot, trainer.record_cost());
     if (!dot) throw std::runtime_error("cannot write '" + s.dot_file + "'");
@@ -138,7 +176,8 @@ int run(Settings& s) {
   spdlog::info("training {}-{}-{}-{} sigmoid network: {} {} iterations, aggression {}, noise {}", 1,
                s.train.n1, s.train.n2, 2, s.train.optimizer, s.train.iterations - first,
                s.train.aggression, s.train.noise);
-  std::signal(SIGINT, on_interrupt);
+  // Under MPI a stop must be agreed by every rank; mpirun ends the job on Ctrl-C instead.
+  if (!s.distributed) std::signal(SIGINT, on_interrupt);
   const auto started = std::chrono::steady_clock::now();
   const curve::TrainResult result = curve::train(
       trainer, first, s.train.iterations - first, s.log_every, 100,
@@ -151,8 +190,15 @@ int run(Settings& s) {
   const std::size_t reached = result.costs.back().iteration;
 
   if (!s.save_dir.empty()) {
-    chainrule::optim::save_checkpoint(s.save_dir, trainer.network(), trainer.optimizer(),
-                                      {{"iteration", std::to_string(reached)}});
+    const std::map<std::string, std::string> metadata{{"iteration", std::to_string(reached)}};
+#ifdef CHAINRULE_HAS_DISTRIBUTED
+    if (comm) {
+      distributed::save_checkpoint(s.save_dir, trainer.network(), trainer.optimizer(), metadata,
+                                   *comm);  // rank 0 writes, atomically
+    } else
+#endif
+      chainrule::optim::save_checkpoint(s.save_dir, trainer.network(), trainer.optimizer(),
+                                        metadata);
     spdlog::info("checkpoint at iteration {} saved to '{}'", reached, s.save_dir);
   }
   if (interrupted.load()) {
@@ -160,8 +206,8 @@ int run(Settings& s) {
                  s.save_dir.empty() ? " (no --save given: nothing saved)" : "");
     return 130;
   }
-  if (!s.json_file.empty()) write_json(s, trainer, result);
-  if (!s.plot_file.empty()) write_plot(s.plot_file, trainer, result);
+  if (!s.json_file.empty() && root) write_json(s, trainer, result);
+  if (!s.plot_file.empty() && root) write_plot(s.plot_file, trainer, result);
   spdlog::info("done: cost {:.8f} after {} iterations in {:.2f} s", result.final_cost, reached,
                result.seconds);
   return 0;
@@ -198,6 +244,9 @@ int main(int argc, char** argv) {
   app.add_option("--save", s.save_dir, "checkpoint directory (also written on Ctrl-C)");
   app.add_option("--resume", s.resume_dir, "continue from a checkpoint directory");
   app.add_option("--dot", s.dot_file, "computation graph of one step (Graphviz DOT)");
+  app.add_flag("--distributed", s.distributed,
+               "data-parallel over MPI ranks (run under mpirun -np K): each rank trains on its "
+               "shard of the points");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -211,10 +260,24 @@ int main(int argc, char** argv) {
     std::cerr << "backprop_curve: " << problem << '\n';
     return 2;
   }
+#ifdef CHAINRULE_HAS_DISTRIBUTED
+  std::optional<distributed::Environment> mpi;
+  if (s.distributed) mpi.emplace(argc, argv);
+#else
+  if (s.distributed) {
+    std::cerr << "backprop_curve: --distributed: this build has no MPI (chainrule::distributed "
+                 "is built when MPI is found)\n";
+    return 2;
+  }
+#endif
   try {
     return run(s);
   } catch (const std::exception& e) {
     std::cerr << "backprop_curve: " << e.what() << '\n';
+#ifdef CHAINRULE_HAS_DISTRIBUTED
+    // The other ranks may be waiting in a collective for this one: end the whole job.
+    if (mpi) MPI_Abort(MPI_COMM_WORLD, 1);
+#endif
     return 1;
   }
 }

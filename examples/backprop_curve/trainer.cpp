@@ -1,8 +1,10 @@
 #include "trainer.hpp"
 
 #include <chrono>
+#include <stdexcept>
 
 #include <chainrule/autodiff.hpp>
+#include <xtensor/xview.hpp>
 
 namespace chainrule::curve {
 namespace {
@@ -21,10 +23,21 @@ nn::Sequential make_network(const TrainOptions& o) {
   return net;
 }
 
+Curve select(const Curve& curve, const std::vector<std::size_t>& examples) {
+  if (examples.empty()) return curve;
+  for (std::size_t i : examples) {
+    if (i >= curve.x.shape()[1]) throw std::out_of_range("CurveTrainer: example out of range");
+  }
+  return {xt::view(curve.x, xt::all(), xt::keep(examples)),
+          xt::view(curve.y, xt::all(), xt::keep(examples))};
+}
+
 }  // namespace
 
 CurveTrainer::CurveTrainer(const TrainOptions& options)
-    : curve_(heart_curve(options.points)), network_(make_network(options)) {
+    : curve_(heart_curve(options.points)),
+      train_(select(curve_, options.examples)),
+      network_(make_network(options)) {
   optim::OptimizerOptions o;
   o.learning_rate = options.aggression;
   o.noise = options.noise;
@@ -35,14 +48,14 @@ CurveTrainer::CurveTrainer(const TrainOptions& options)
 ad::Var CurveTrainer::record_cost() {
   tape_.clear();
   ad::TapeScope scope(tape_);
-  return nn::squared_error_cost(network_(ad::constant(curve_.x)), curve_.y);
+  return nn::squared_error_cost(network_(ad::constant(train_.x)), train_.y);
 }
 
 double CurveTrainer::evaluate() {
   const ad::Var cost = record_cost();
   optimizer_->zero_grad();
   cost.backward();
-  return cost.item();
+  return gradient_hook_ ? gradient_hook_(cost.item()) : cost.item();
 }
 
 double CurveTrainer::step() {

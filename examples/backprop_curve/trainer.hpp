@@ -27,6 +27,9 @@ struct TrainOptions {
   std::size_t points = 100;              ///< N, the batch: the whole curve every step
   std::string optimizer = "stochastic";  ///< optim::make_optimizer's names
   std::optional<InitialWeights> init;    ///< else normal(0, 1/2) from `seed`, as randn/2
+  /// The points this process trains on (a data-parallel shard, ascending); empty: all of them.
+  /// The cost is then the mean over these points.
+  std::vector<std::size_t> examples;
 };
 
 /// The network, the data and the optimizer of one training run.
@@ -49,10 +52,15 @@ class CurveTrainer {
   std::vector<std::pair<std::string, ad::Parameter>> course_parameters() const;
   /// The graph of one training step's cost (for --dot); leaves the tape recorded.
   ad::Var record_cost();
+  /// Called by evaluate() after back-propagation with this process's cost; returns the cost to
+  /// report (data-parallel training averages gradients and cost across processes here).
+  void set_gradient_hook(std::function<double(double)> hook) { gradient_hook_ = std::move(hook); }
 
  private:
   Curve curve_;
+  Curve train_;  ///< the points trained on: curve_ or a shard of it
   nn::Sequential network_;
+  std::function<double(double)> gradient_hook_;
   std::unique_ptr<optim::Optimizer> optimizer_;
   ad::Tape tape_;
 };

@@ -1,0 +1,112 @@
+// The all-reduce share of a data-parallel training step: the 1 → w → w → 2 sigmoid network on
+// the 100-point batch, sharded over the ranks, for hidden widths w = 128 … 1024. Per step, each
+// rank times its forward + backward on its shard, the GradientAverager's one MPI_Allreduce
+// (w² + 4w + 2 gradient elements and the cost), and the optimizer step; the slowest rank's
+// times count (a step waits for it). A barrier before the all-reduce (benchmark only) keeps
+// the time spent waiting for the slower rank out of the all-reduce column.
+//   mpirun -np 2 bench_allreduce [steps=200] [widths...]
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <numbers>
+#include <string>
+#include <vector>
+
+#include <chainrule/autodiff.hpp>
+#include <chainrule/distributed.hpp>
+#include <chainrule/nn.hpp>
+#include <chainrule/optim.hpp>
+#include <xtensor/xview.hpp>
+
+namespace ad = chainrule::ad;
+namespace nn = chainrule::nn;
+namespace optim = chainrule::optim;
+namespace distributed = chainrule::distributed;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  distributed::Environment env(argc, argv);
+  const distributed::Communicator comm;
+  const int steps = argc > 1 ? std::atoi(argv[1]) : 200;
+  std::vector<std::size_t> widths;
+  for (int i = 2; i < argc; ++i) widths.push_back(std::strtoul(argv[i], nullptr, 10));
+  if (widths.empty()) widths = {128, 256, 512, 1024};
+  if (steps < 1) {
+    std::fprintf(stderr, "usage: mpirun -np K bench_allreduce [steps >= 1] [widths...]\n");
+    return 2;
+  }
+
+  constexpr std::size_t N = 100;
+  ad::Tensor x = ad::Tensor::from_shape({1, N}), y = ad::Tensor::from_shape({2, N});
+  for (std::size_t i = 0; i < N; ++i) {
+    const double t = static_cast<double>(i) / N;
+    x(0, i) = t;
+    y(0, i) = 0.5 + 0.4 * std::sin(2 * std::numbers::pi * t);
+    y(1, i) = 0.5 + 0.4 * std::cos(2 * std::numbers::pi * t);
+  }
+  const auto mine = distributed::shard(N, comm.size(), comm.rank(), 0);
+  const ad::Tensor xs = xt::view(x, xt::all(), xt::keep(mine));
+  const ad::Tensor ys = xt::view(y, xt::all(), xt::keep(mine));
+  const double weight = static_cast<double>(mine.size()) / N;
+
+  if (comm.is_root()) {
+    std::printf("%d ranks, %d steps per width, %zu points (%zu on rank 0)\n", comm.size(), steps, N,
+                mine.size());
+    std::printf("%6s %10s %9s %11s %13s %10s %8s %8s %9s\n", "width", "elements", "MB/step",
+                "compute_us", "allreduce_us", "step_us", "share", "GB/s", "wait_us");
+  }
+  for (const std::size_t w : widths) {
+    nn::Sequential net = nn::mlp({1, w, w, 2}, nn::Activation::sigmoid, nn::init::normal(0.1), 1);
+    optim::OptimizerOptions o;
+    o.learning_rate = 0.1;
+    auto opt = optim::make_optimizer("steepest", net.parameters(), o);
+    distributed::broadcast_parameters(net.parameters(), comm);
+    distributed::GradientAverager averager(net.parameters(), comm);
+    ad::Tape tape;
+    double t[4] = {0, 0, 0, 0};          // compute, all-reduce, optimizer step, barrier wait
+    for (int s = -10; s < steps; ++s) {  // 10 warm-up steps
+      const auto t0 = Clock::now();
+      tape.clear();
+      double cost = 0.0;
+      {
+        ad::TapeScope scope(tape);
+        const ad::Var c = nn::squared_error_cost(net(ad::constant(xs)), ys);
+        opt->zero_grad();
+        c.backward();
+        cost = c.item();
+      }
+      const auto t0b = Clock::now();
+      comm.barrier();  // the benchmark only: separates waiting for the slower rank from the sum
+      const auto t1 = Clock::now();
+      averager.average(weight, cost);
+      const auto t2 = Clock::now();
+      opt->step();
+      if (s >= 0) {
+        t[0] += std::chrono::duration<double>(t1 - t0).count();
+        t[1] += std::chrono::duration<double>(t2 - t1).count();
+        t[2] += seconds_since(t2);
+        t[3] += std::chrono::duration<double>(t1 - t0b).count();
+      }
+    }
+    comm.allreduce_max(t);
+    if (comm.is_root()) {
+      const double per = 1e6 / steps;
+      const double total = t[0] + t[1] + t[2];  // without the benchmark's barrier
+      const double bytes = 8.0 * static_cast<double>(averager.elements() + 1);
+      std::printf("%6zu %10zu %9.3f %11.1f %13.1f %10.1f %7.1f%% %8.2f %9.1f\n", w,
+                  averager.elements(), bytes / 1e6, t[0] * per, t[1] * per, total * per,
+                  100.0 * t[1] / total, bytes / (t[1] / steps) / 1e9, t[3] * per);
+    }
+  }
+  return 0;
+}
