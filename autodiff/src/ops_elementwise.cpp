@@ -38,8 +38,10 @@ Var less_equal_mask(const Var& a, const Var& b) {
   return mask_constant(a, less_equal_mask(a.value(), b.value()));
 }
 
+// A lazy expression outlives this call: the bounds are passed as prvalues so xtensor stores
+// them by value (an lvalue parameter would be held by reference and dangle once we return).
 auto inside_mask(const Tensor& x, double lo, double hi) {
-  return xt::cast<double>(x >= lo && x <= hi);
+  return xt::cast<double>(x >= double{lo} && x <= double{hi});
 }
 Var inside_mask(const Var& x, double lo, double hi) {
   return mask_constant(x, inside_mask(x.value(), lo, hi));
