@@ -5,13 +5,15 @@
 # (through benchmarks/report.py). Raw results go to benchmarks/results/.
 #
 #   benchmarks/report.sh [--repetitions N] [--min-time S] [--threads "1 2"] [--native]
-#                        [--build-dir DIR] [--skip-build] [--wait-quiet LOAD] [--quick]
+#                        [--build-dir DIR] [--skip-build] [--wait-quiet LOAD [--max-wait MIN]]
+#                        [--quick]
 #
 #   --repetitions N   repetitions per benchmark; the report uses their median (default 5)
 #   --min-time S      Google Benchmark's minimum time per repetition, seconds (default 0.25)
 #   --threads LIST    thread counts to compare at (default "1 2")
 #   --native          build with CHAINRULE_NATIVE=ON (-march=native, xsimd)
-#   --wait-quiet L    before running, wait (up to 30 min) until the 1-minute load is below L
+#   --wait-quiet L    before running, wait until the 1-minute load is below L
+#   --max-wait MIN    ... for at most MIN minutes (default 30), then run anyway
 #   --quick           1 repetition, 0.05 s: checks the pipeline, numbers are not meaningful
 #
 # The machine is shared: run it when `uptime` shows a low load (see --wait-quiet).
@@ -26,6 +28,7 @@ threads="1 2"
 native=OFF
 skip_build=0
 wait_load=""
+max_wait=30
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -36,8 +39,9 @@ while [ $# -gt 0 ]; do
     --build-dir) build=$2; shift 2 ;;
     --skip-build) skip_build=1; shift ;;
     --wait-quiet) wait_load=$2; shift 2 ;;
+    --max-wait) max_wait=$2; shift 2 ;;
     --quick) repetitions=1; min_time=0.05; shift ;;
-    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "report.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -61,7 +65,7 @@ rm -rf "$results"
 mkdir -p "$results"
 
 if [ -n "$wait_load" ]; then
-  for _ in $(seq 180); do
+  for _ in $(seq $((max_wait * 6))); do
     load=$(cut -d' ' -f1 /proc/loadavg)
     awk -v l="$load" -v m="$wait_load" 'BEGIN { exit !(l < m) }' && break
     echo "report.sh: load $load >= $wait_load, waiting" >&2
@@ -71,12 +75,20 @@ fi
 cat /proc/loadavg >"$results/load_before.txt"
 date -u +%Y-%m-%dT%H:%M:%SZ >"$results/started.txt"
 
+# LibTorch runs its elementwise work on OpenMP threads and its float64 GEMMs on OpenBLAS's own
+# pthreads. With libgomp's default (active) wait policy the idle OpenMP workers spin on the
+# cores OpenBLAS needs, and LibTorch at 2 threads on 2 cores becomes 4-5x slower than at 1.
+# PASSIVE is LibTorch's best setting here; chainrule does not use OpenMP.
+omp_wait=PASSIVE
+echo "$omp_wait" >"$results/omp_wait_policy.txt"
+
 # run <name> <threads> <program> [args]: one program, JSON to results/<name>-t<threads>.json.
 run() {
   local name=$1 t=$2 program=$3
   shift 3
   echo "report.sh: $name, $t thread(s)" >&2
-  OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "$bin/$program" --threads="$t" \
+  echo "$name-t$t $(cut -d' ' -f1 /proc/loadavg)" >>"$results/loads.txt"
+  OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t OMP_WAIT_POLICY=$omp_wait "$bin/$program" --threads="$t" \
     --benchmark_repetitions="$repetitions" --benchmark_min_time="$min_time" \
     --benchmark_report_aggregates_only=true --benchmark_enable_random_interleaving=true \
     --benchmark_format=json --benchmark_out_format=json \
