@@ -65,13 +65,27 @@ std::vector<Tensor> jacobian(const FunctionN& f, const std::vector<Tensor>& inpu
   return jacobians_of(f(vars), vars);
 }
 
+namespace {
+
+// g's gradient at x, recorded (create_graph) on the current tape so it can be swept again.
+struct RecordedGradient {
+  Var input;
+  Var gradient;
+};
+
+RecordedGradient record_gradient(const Function1& g, const Tensor& x, const char* op) {
+  const Var input = variable(x);
+  const Var y = g(input);
+  require_scalar(y, op);
+  return {input, grad(y, {input}, {.create_graph = true})[0]};
+}
+
+}  // namespace
+
 Tensor hessian(const Function1& g, const Tensor& x) {
   Tape tape;
   TapeScope scope(tape);
-  const Var input = variable(x);
-  const Var y = g(input);
-  require_scalar(y, "hessian");
-  const Var gradient = grad(y, {input}, {.create_graph = true})[0];
+  const auto [input, gradient] = record_gradient(g, x, "hessian");
   const Tensor h = jacobians_of(gradient, {input})[0];
   return 0.5 * (h + xt::transpose(h));  // exact up to rounding; make it exactly symmetric
 }
@@ -80,10 +94,7 @@ Tensor hvp(const Function1& g, const Tensor& x, const Tensor& u) {
   require_same_shape(x, u, "hvp");
   Tape tape;
   TapeScope scope(tape);
-  const Var input = variable(x);
-  const Var y = g(input);
-  require_scalar(y, "hvp");
-  const Var gradient = grad(y, {input}, {.create_graph = true})[0];
+  const auto [input, gradient] = record_gradient(g, x, "hvp");
   return vjp(gradient, {input}, u)[0].value();  // uᵀH = (Hu)ᵀ: H is symmetric
 }
 
