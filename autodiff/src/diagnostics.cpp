@@ -1,7 +1,9 @@
 // Shape text, anomaly detection and the library's logger.
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <sstream>
 
@@ -39,6 +41,22 @@ std::string to_string(const Shape& shape) {
 }
 
 Shape shape_of(const Tensor& tensor) { return Shape(tensor.shape().begin(), tensor.shape().end()); }
+
+std::size_t element_count(const Shape& shape, const char* op) {
+  // The largest count whose bytes a pointer difference can still span.
+  constexpr std::size_t limit = PTRDIFF_MAX / sizeof(double);
+  std::size_t count = 1;
+  bool overflow = false;
+  for (std::size_t extent : shape)
+    overflow = overflow || __builtin_mul_overflow(count, extent, &count);
+  // A zero extent makes the tensor empty whatever the others are, overflowing or not.
+  if (std::find(shape.begin(), shape.end(), std::size_t{0}) != shape.end()) return 0;
+  if (overflow || count > limit) {
+    throw ShapeError(std::string("chainrule: ") + op + ": shape " + to_string(shape) +
+                     " has too many elements to be allocated");
+  }
+  return count;
+}
 
 void set_detect_anomaly(bool enabled) { anomaly_enabled.store(enabled); }
 bool detect_anomaly() { return anomaly_enabled.load(std::memory_order_relaxed); }

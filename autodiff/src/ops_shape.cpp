@@ -1,7 +1,5 @@
 // Shape operations: reshape, broadcast_to / sum_to, slicing and concatenation.
 
-#include <numeric>
-
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xbroadcast.hpp>
 
@@ -13,10 +11,6 @@ namespace {
 
 using detail::Node;
 using detail::OpParams;
-
-std::size_t element_count(const Shape& shape) {
-  return std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>());
-}
 
 // `t`'s elements seen with another shape, without a copy (tensor sweeps only).
 auto reshaped(const Tensor& t, const Shape& shape) {
@@ -200,10 +194,11 @@ void check_axis(const char* op, const Tensor& v, std::size_t axis) {
 
 Var reshape(const Var& x, const Shape& shape) {
   const Tensor& v = detail::value_of(x, Reshape::name);
-  if (element_count(shape) != v.size()) {
+  const std::size_t count = element_count(shape, Reshape::name);
+  if (count != v.size()) {
     throw ShapeError("chainrule: reshape: cannot reshape " + to_string(shape_of(v)) + " (" +
                      std::to_string(v.size()) + " elements) to " + to_string(shape) + " (" +
-                     std::to_string(element_count(shape)) + " elements)");
+                     std::to_string(count) + " elements)");
   }
   return detail::record<Reshape>({&x}, {}, [&](Node& n) {
     n.value.resize(shape);
@@ -213,6 +208,7 @@ Var reshape(const Var& x, const Shape& shape) {
 
 Var broadcast_to(const Var& x, const Shape& shape) {
   const Tensor& v = detail::value_of(x, BroadcastTo::name);
+  element_count(shape, BroadcastTo::name);
   if (detail::broadcast_shapes(shape_of(v), shape, "broadcast_to") != shape) {
     throw ShapeError("chainrule: broadcast_to: shape " + to_string(shape_of(v)) +
                      " cannot be broadcast to " + to_string(shape));
@@ -223,6 +219,7 @@ Var broadcast_to(const Var& x, const Shape& shape) {
 
 Var sum_to(const Var& x, const Shape& shape) {
   const Tensor& v = detail::value_of(x, SumTo::name);
+  element_count(shape, SumTo::name);
   const Shape from = shape_of(v);
   if (shape.size() > from.size() || detail::broadcast_shapes(shape, from, "sum_to") != from) {
     throw ShapeError("chainrule: sum_to: shape " + to_string(from) + " cannot be summed to " +

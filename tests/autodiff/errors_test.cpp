@@ -13,11 +13,6 @@ using namespace chainrule::test;
 
 namespace {
 
-struct FreshTape {
-  ad::Tape tape;
-  ad::TapeScope scope{tape};
-};
-
 ad::Tensor ones(const ad::Shape& shape) { return xt::ones<double>(shape); }
 
 }  // namespace
@@ -104,6 +99,27 @@ BOOST_AUTO_TEST_CASE(reshape_broadcast_and_sum_to_name_the_shapes) {
         return ad::sum_to(x, {1, 2, 3});
       },
       {"sum_to", "(2, 3)", "(1, 2, 3)"}, "sum_to a higher rank");
+}
+
+BOOST_AUTO_TEST_CASE(shapes_whose_element_count_overflows_are_rejected) {
+  // 3 · 0xAAAAAAAAAAAAAAAB wraps to 1 in 64 bits: without an overflow check the reshape of a
+  // one-element Var would be accepted and later reads would run off its buffer.
+  FreshTape t;
+  const ad::Var x = ad::variable(ones({1}));
+  const ad::Shape wraps{3, 0xAAAAAAAAAAAAAAABull};
+  expect_error<ad::ShapeError>([&] { (void)ad::reshape(x, wraps); },
+                               {"reshape", "too many elements"}, "reshape to a wrapping shape");
+  expect_error<ad::ShapeError>([&] { (void)ad::broadcast_to(x, wraps); },
+                               {"broadcast_to", "too many elements"}, "broadcast_to it");
+  expect_error<ad::ShapeError>([&] { (void)ad::sum_to(x, wraps); }, {"sum_to", "too many elements"},
+                               "sum_to it");
+  const ad::Shape huge{std::size_t{1} << 62, 4};  // fits in size_t, not as bytes
+  expect_error<ad::ShapeError>([&] { (void)ad::broadcast_to(x, huge); },
+                               {"broadcast_to", "too many elements"}, "broadcast_to 2^64 elements");
+  BOOST_TEST(ad::element_count({2, 0, std::size_t{1} << 63, 4}, "test") == 0u);
+  BOOST_TEST(ad::element_count({}, "test") == 1u);
+  BOOST_TEST(ad::element_count({2, 3, 4}, "test") == 24u);
+  BOOST_TEST(t.tape.size() == 1u);  // nothing was recorded by the failed calls
 }
 
 BOOST_AUTO_TEST_CASE(bad_axis_and_out_of_bounds_slices) {

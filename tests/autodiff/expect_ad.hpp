@@ -36,6 +36,8 @@
 
 #include <chainrule/autodiff.hpp>
 
+#include "test_support.hpp"
+
 namespace chainrule::test {
 
 namespace ad = chainrule::ad;

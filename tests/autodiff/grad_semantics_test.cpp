@@ -16,11 +16,6 @@ using namespace chainrule::test;
 
 namespace {
 
-// A fresh tape made current for one test.
-struct FreshTape {
-  ad::Tape tape;
-  ad::TapeScope scope{tape};
-};
 
 // Identity whose backward counts its calls: observable "adjoint work".
 struct Counting : ad::Function {

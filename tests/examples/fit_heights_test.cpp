@@ -16,10 +16,14 @@
 #include "fit.hpp"
 #include "heights_data.hpp"
 #include "report.hpp"
+#include "test_support.hpp"
 
 namespace heights = chainrule::heights;
 namespace fs = std::filesystem;
 namespace tt = boost::test_tools;
+using chainrule::test::contains;
+using chainrule::test::starts_with;
+using chainrule::test::TempDir;
 using nlohmann::json;
 
 namespace {
@@ -43,25 +47,6 @@ std::string parse_error(const std::string& text, double bin_width = 0.0) {
   }
   return "(no error)";
 }
-
-bool starts_with(const std::string& text, const std::string& prefix) {
-  return text.rfind(prefix, 0) == 0;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-struct TempDir {
-  fs::path path =
-      fs::temp_directory_path() / ("chainrule_fit_heights_test_" + std::to_string(::getpid()));
-  TempDir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
 
 // The minimum of χ², as the course quotes it.
 constexpr double minimum_mu = 178.5198243, minimum_sigma = 7.5499077;
@@ -276,7 +261,7 @@ BOOST_AUTO_TEST_CASE(malformed_lines_are_reported_with_their_line_number) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_and_unreadable_files_are_reported) {
-  TempDir dir;
+  TempDir dir("fit_heights");
   const auto message = [](const std::string& path) {
     try {
       heights::load_heights(path, 0.0);
@@ -378,7 +363,7 @@ BOOST_AUTO_TEST_CASE(binning_puts_edges_in_the_upper_bin_and_normalises) {
 // --- outputs ---------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(plots_and_json_are_written_and_bad_paths_reported) {
-  TempDir dir;
+  TempDir dir("fit_heights");
   const heights::Histogram data = heights::load_heights(shipped_data, 0.0);
   heights::FitOptions options;
   options.steps = 5;
@@ -402,7 +387,7 @@ BOOST_AUTO_TEST_CASE(plots_and_json_are_written_and_bad_paths_reported) {
 }
 
 BOOST_AUTO_TEST_CASE(a_path_outside_the_course_box_widens_the_contour_plot) {
-  TempDir dir;
+  TempDir dir("fit_heights");
   const heights::Histogram data = heights::load_heights(shipped_data, 0.0);
   // Far from the data, the Gaussian is flat and steepest descent barely moves; the plot still
   // covers the start.

@@ -14,17 +14,15 @@
 
 #include <chainrule/autodiff.hpp>
 
+#include "test_support.hpp"
+
 namespace ad = chainrule::ad;
 namespace tt = boost::test_tools;
+using chainrule::test::FreshTape;
 
 namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
-
-struct FreshTape {
-  ad::Tape tape;
-  ad::TapeScope scope{tape};
-};
 
 // σ(z) and σ'(z) = σ(z)(1 − σ(z)) in long double (64-bit mantissa, exponent range to 1e-4951),
 // rounded once to double: the correctly rounded reference, including subnormal results.

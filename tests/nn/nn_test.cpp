@@ -5,6 +5,8 @@
 #include <chainrule/autodiff.hpp>
 #include <chainrule/nn.hpp>
 
+#include "test_support.hpp"
+
 #include <unistd.h>
 
 #include <xtensor/xbuilder.hpp>
@@ -22,6 +24,10 @@ namespace nn = chainrule::nn;
 namespace fs = std::filesystem;
 namespace tt = boost::test_tools;
 
+using chainrule::test::contains;
+using chainrule::test::message_of;
+using chainrule::test::TempDir;
+
 namespace {
 
 ad::Tensor column(std::vector<double> values) {
@@ -38,32 +44,6 @@ ad::Tensor matrix(std::size_t rows, std::size_t cols, std::vector<double> values
   t.reshape({rows, cols});
   return t;
 }
-
-template <class E>
-std::string message_of(E&& thrower) {
-  try {
-    thrower();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-// A fresh directory under the system temp dir, removed at scope exit.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() /
-             ("chainrule_nn_test_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 }  // namespace
 

@@ -9,6 +9,8 @@
 #include <chainrule/nn.hpp>
 #include <chainrule/optim.hpp>
 
+#include "test_support.hpp"
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -22,32 +24,11 @@ namespace optim = chainrule::optim;
 namespace fs = std::filesystem;
 namespace tt = boost::test_tools;
 
+using chainrule::test::contains;
+using chainrule::test::message_of;
+using chainrule::test::TempDir;
+
 namespace {
-
-template <class E>
-std::string message_of(E&& thrower) {
-  try {
-    thrower();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() /
-             ("chainrule_optim_test_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 void set_grad(ad::Parameter& p, std::initializer_list<double> g) {
   std::copy(g.begin(), g.end(), p.grad().begin());

@@ -24,4 +24,10 @@ CHAINRULE_AUTODIFF_EXPORT std::string to_string(const Shape& shape);
 /// The shape of a tensor as a `Shape`.
 CHAINRULE_AUTODIFF_EXPORT Shape shape_of(const Tensor& tensor);
 
+/// The number of elements of a tensor of `shape` (1 for a 0-d shape), computed without
+/// overflow: throws ShapeError naming `op` and the shape when the tensor could not be
+/// addressed (more than PTRDIFF_MAX bytes). Every API that takes a shape from outside checks
+/// it with this before allocating or comparing sizes.
+CHAINRULE_AUTODIFF_EXPORT std::size_t element_count(const Shape& shape, const char* op);
+
 }  // namespace chainrule::ad
