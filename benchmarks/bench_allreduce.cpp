@@ -5,12 +5,17 @@
 // times count (a step waits for it). A barrier before the all-reduce (benchmark only) keeps
 // the time spent waiting for the slower rank out of the all-reduce column.
 //   mpirun -np 2 bench_allreduce [steps=200] [widths...]
+// With --sizes, it times MPI_Allreduce alone over message sizes from 8 B to 32 MB and fits
+// t(n) = A + B·n (least squares on relative error), the latency and bandwidth terms of the
+// cost model (benchmarks/MPI.md):
+//   mpirun -np 2 bench_allreduce --sizes [repetitions=30]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <numbers>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,11 +37,60 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// The median over `repetitions` of the slowest rank's time for one in-place MPI_Allreduce
+// (sum) of `count` doubles; ranks start together (barrier).
+double allreduce_seconds(const distributed::Communicator& comm, std::size_t count,
+                         int repetitions) {
+  std::vector<double> data(count, 1.0), times;
+  for (int r = -2; r < repetitions; ++r) {  // 2 warm-up calls (connections, buffers)
+    comm.barrier();
+    const auto start = Clock::now();
+    comm.allreduce_sum(data);
+    double t = seconds_since(start);
+    comm.allreduce_max(std::span<double>(&t, 1));
+    if (r >= 0) times.push_back(t);
+  }
+  std::nth_element(times.begin(), times.begin() + repetitions / 2, times.end());
+  return times[static_cast<std::size_t>(repetitions / 2)];
+}
+
+// t(bytes) = A + B·bytes over the sizes, minimising the squared relative errors (so the small
+// messages, which carry A, count as much as the large ones, which carry B).
+int sweep_sizes(const distributed::Communicator& comm, int repetitions) {
+  const std::size_t counts[] = {1, 16, 128, 1024, 8192, 65536, 524288, 4194304};
+  double s00 = 0, s01 = 0, s11 = 0, r0 = 0, r1 = 0;  // normal equations, weight 1/t²
+  if (comm.is_root()) {
+    std::printf("%d ranks, median of %d all-reduces per size\n%12s %14s %10s\n", comm.size(),
+                repetitions, "bytes", "allreduce_us", "GB/s");
+  }
+  for (const std::size_t count : counts) {
+    const double t = allreduce_seconds(comm, count, repetitions);
+    const double bytes = 8.0 * static_cast<double>(count), w = 1.0 / (t * t);
+    s00 += w, s01 += w * bytes, s11 += w * bytes * bytes, r0 += w * t, r1 += w * bytes * t;
+    if (comm.is_root()) std::printf("%12.0f %14.1f %10.3f\n", bytes, t * 1e6, bytes / t / 1e9);
+  }
+  const double det = s00 * s11 - s01 * s01;
+  const double a = (r0 * s11 - r1 * s01) / det, b = (s00 * r1 - s01 * r0) / det;
+  if (comm.is_root()) {
+    std::printf("fit t = A + B*bytes: A = %.1f us, B = %.4f ns/byte (%.2f GB/s)\n", a * 1e6,
+                b * 1e9, 1e-9 / b);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   distributed::Environment env(argc, argv);
   const distributed::Communicator comm;
+  if (argc > 1 && std::string(argv[1]) == "--sizes") {
+    const int repetitions = argc > 2 ? std::atoi(argv[2]) : 30;
+    if (repetitions < 1) {
+      std::fprintf(stderr, "usage: mpirun -np K bench_allreduce --sizes [repetitions >= 1]\n");
+      return 2;
+    }
+    return sweep_sizes(comm, repetitions);
+  }
   const int steps = argc > 1 ? std::atoi(argv[1]) : 200;
   std::vector<std::size_t> widths;
   for (int i = 2; i < argc; ++i) widths.push_back(std::strtoul(argv[i], nullptr, 10));
