@@ -9,24 +9,22 @@
 #include <xtensor/xoperation.hpp>
 
 #include "chainrule/autodiff/errors.hpp"
-#include "kernels.hpp"
-#include "sweep.hpp"
+#include "elementwise.hpp"
 
 namespace chainrule::ad {
 namespace {
 
+using detail::binary;
+using detail::check_broadcast;
+using detail::logistic;
+using detail::mask_constant;
 using detail::Node;
 using detail::OpParams;
+using detail::positive_mask;
 using detail::record;
+using detail::unary;
 
 // ---- helpers with one name for tensors (lazy expressions) and for Vars (recorded) --------
-
-Var mask_constant(const Var& like, Tensor mask) {
-  return detail::record_constant(detail::TapeImpl::of(like, "mask"), std::move(mask));
-}
-
-auto positive_mask(const Tensor& x) { return xt::cast<double>(x > 0.0); }
-Var positive_mask(const Var& x) { return mask_constant(x, positive_mask(x.value())); }
 
 auto greater_equal_mask(const Tensor& a, const Tensor& b) { return xt::cast<double>(a >= b); }
 Var greater_equal_mask(const Var& a, const Var& b) {
@@ -45,41 +43,6 @@ auto inside_mask(const Tensor& x, double lo, double hi) {
 }
 Var inside_mask(const Var& x, double lo, double hi) {
   return mask_constant(x, inside_mask(x.value(), lo, hi));
-}
-
-auto logistic(const Tensor& x) { return 1.0 / (1.0 + xt::exp(-x)); }
-Var logistic(const Var& x) { return sigmoid(x); }
-
-// Checks broadcast compatibility without allocating; the message names op and shapes.
-void check_broadcast(const Tensor& a, const Tensor& b, const char* op) {
-  const auto& sa = a.shape();
-  const auto& sb = b.shape();
-  const std::size_t n = std::min(sa.size(), sb.size());
-  for (std::size_t i = 1; i <= n; ++i) {
-    const std::size_t da = sa[sa.size() - i];
-    const std::size_t db = sb[sb.size() - i];
-    if (da != db && da != 1 && db != 1) {
-      detail::broadcast_shapes(shape_of(a), shape_of(b), op);  // throws with the message
-    }
-  }
-}
-
-// Plain loops with the scalar `op`; `compute` (an xtensor expression) only beyond the
-// kernel's rank limit.
-template <class Rule, class Compute, class Op>
-Var binary(const Var& a, const Var& b, Compute compute, Op op) {
-  const Tensor& av = detail::value_of(a, Rule::name);
-  const Tensor& bv = detail::value_of(b, Rule::name);
-  check_broadcast(av, bv, Rule::name);
-  return record<Rule>({&a, &b}, {}, [&](Node& n) {
-    if (!detail::broadcast_binary(av, bv, n.value, op)) compute(av, bv, n.value);
-  });
-}
-
-template <class Rule, class Op>
-Var unary(const Var& x, Op op, const OpParams& params = {}) {
-  const Tensor& xv = detail::value_of(x, Rule::name);
-  return record<Rule>({&x}, params, [&](Node& n) { detail::map_unary(xv, n.value, op); });
 }
 
 // ---- rules ---------------------------------------------------------------------------------

@@ -14,31 +14,6 @@ using namespace chainrule::test;
 
 namespace {
 
-constexpr std::size_t broadcast_case_count = 24;
-
-// f(a, b) over every broadcast combination, then over incompatible shapes (both must throw;
-// not for user Functions, whose forward is user code).
-void check_binary(const std::string& op, const VarFn& f, const TensorFn& plain, const Generator& a,
-                  const Generator& b, std::uint64_t seed, bool incompatible = true) {
-  Rng rng(seed);
-  const std::vector<Shapes> cases = broadcast_cases(2, broadcast_case_count, seed);
-  BOOST_TEST_REQUIRE(cases.size() >= 20u);
-  for (const Shapes& shapes : cases) expect_ad(op, f, plain, draw(rng, shapes, {a, b}));
-  if (!incompatible) return;
-  for (const Shapes& shapes : incompatible_pairs())
-    expect_ad(op, f, plain, draw(rng, shapes, {a, b}));
-}
-
-// f(x) over random shapes of rank 0–3.
-void check_unary(const std::string& op, const VarFn& f, const TensorFn& plain, const Generator& x,
-                 std::uint64_t seed, const AdOptions& options = {}, std::size_t count = 8) {
-  Rng rng(seed);
-  for (std::size_t i = 0; i < count; ++i) {
-    const ad::Shape shape = i < 2 ? ad::Shape(i, 2) : random_shape(rng, 0, 3);
-    expect_ad(op, f, plain, {x(rng, shape)}, options);
-  }
-}
-
 const Generator any = uniform(-2.0, 2.0);
 const Generator nonzero = uniform_away(-2.0, 2.0, {0.0}, 0.4);
 const Generator positive = uniform(0.4, 2.5);

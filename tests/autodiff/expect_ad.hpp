@@ -359,6 +359,35 @@ inline void expect_ad(const std::string& op, const VarFn& f, const TensorFn& pla
   }
 }
 
+// ---- the usual sweeps over shapes --------------------------------------------------------------
+
+inline constexpr std::size_t broadcast_case_count = 24;
+
+/// f(a, b) over `broadcast_case_count` broadcast combinations, then over incompatible shapes
+/// (both versions must throw; not for user Functions, whose forward is user code).
+inline void check_binary(const std::string& op, const VarFn& f, const TensorFn& plain,
+                         const Generator& a, const Generator& b, std::uint64_t seed,
+                         bool incompatible = true, const AdOptions& options = {}) {
+  Rng rng(seed);
+  const std::vector<Shapes> cases = broadcast_cases(2, broadcast_case_count, seed);
+  BOOST_TEST_REQUIRE(cases.size() >= 20u);
+  for (const Shapes& shapes : cases) expect_ad(op, f, plain, draw(rng, shapes, {a, b}), options);
+  if (!incompatible) return;
+  for (const Shapes& shapes : incompatible_pairs())
+    expect_ad(op, f, plain, draw(rng, shapes, {a, b}), options);
+}
+
+/// f(x) over `count` shapes: (), (2), then random ones of rank 0–3.
+inline void check_unary(const std::string& op, const VarFn& f, const TensorFn& plain,
+                        const Generator& x, std::uint64_t seed, const AdOptions& options = {},
+                        std::size_t count = 8) {
+  Rng rng(seed);
+  for (std::size_t i = 0; i < count; ++i) {
+    const ad::Shape shape = i < 2 ? ad::Shape(i, 2) : random_shape(rng, 0, 3);
+    expect_ad(op, f, plain, {x(rng, shape)}, options);
+  }
+}
+
 /// Runs `f` and checks it throws `E` whose message contains every one of `parts`.
 template <class E, class F>
 void expect_error(F&& f, std::initializer_list<std::string> parts, const std::string& what) {
