@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <xtensor/xbroadcast.hpp>
 #include <xtensor/xmath.hpp>
 #include <xtensor/xoperation.hpp>
 
@@ -43,6 +44,16 @@ auto inside_mask(const Tensor& x, double lo, double hi) {
 }
 Var inside_mask(const Var& x, double lo, double hi) {
   return mask_constant(x, inside_mask(x.value(), lo, hi));
+}
+
+auto below_mask(const Tensor& x, const Tensor& lo) { return xt::cast<double>(x < lo); }
+Var below_mask(const Var& x, const Var& lo) {
+  return mask_constant(x, below_mask(x.value(), lo.value()));
+}
+
+auto above_mask(const Tensor& x, const Tensor& hi) { return xt::cast<double>(x > hi); }
+Var above_mask(const Var& x, const Var& hi) {
+  return mask_constant(x, above_mask(x.value(), hi.value()));
 }
 
 // ---- rules ---------------------------------------------------------------------------------
@@ -245,6 +256,19 @@ struct Clip {  // [params.a, params.b]
   }
 };
 
+struct ClipBetween {  // clip with Var bounds: inputs x, lo, hi (lo ≤ hi checked)
+  static constexpr const char* name = "clip";
+  template <class S>
+  static void backward(S& s) {
+    const auto& x = s.in(0);
+    if (s.needs(0)) {
+      s.accumulate(0, s.grad() * (1.0 - below_mask(x, s.in(1)) - above_mask(x, s.in(2))));
+    }
+    if (s.needs(1)) s.accumulate(1, s.grad() * below_mask(x, s.in(1)));
+    if (s.needs(2)) s.accumulate(2, s.grad() * above_mask(x, s.in(2)));
+  }
+};
+
 }  // namespace
 
 // ---- forward -------------------------------------------------------------------------------
@@ -371,6 +395,28 @@ Var clip(const Var& x, double lo, double hi) {
   }
   return unary<Clip>(
       x, [=](double v) { return std::clamp(v, lo, hi); }, OpParams{.a = lo, .b = hi});
+}
+
+Var clip(const Var& x, const Var& lo, const Var& hi) {
+  const Tensor& xv = detail::value_of(x, ClipBetween::name);
+  const Tensor& lov = detail::value_of(lo, ClipBetween::name);
+  const Tensor& hiv = detail::value_of(hi, ClipBetween::name);
+  const Shape bounds = detail::broadcast_shapes(shape_of(lov), shape_of(hiv), ClipBetween::name);
+  detail::broadcast_shapes(shape_of(xv), bounds, ClipBetween::name);
+  const auto lo_all = xt::broadcast(lov, bounds);
+  const auto hi_all = xt::broadcast(hiv, bounds);
+  auto l = lo_all.cbegin();
+  auto h = hi_all.cbegin();
+  for (std::size_t i = 0; l != lo_all.cend(); ++l, ++h, ++i) {
+    if (!(*l <= *h)) {
+      throw Error("chainrule: clip: lower bound " + std::to_string(*l) + " is above upper bound " +
+                  std::to_string(*h) + " at flat element " + std::to_string(i) +
+                  " of the bounds' shape " + to_string(bounds));
+    }
+  }
+  return record<ClipBetween>({&x, &lo, &hi}, {}, [&](Node& n) {
+    xt::noalias(n.value) = xt::minimum(xt::maximum(xv, lov), hiv);
+  });
 }
 
 Var sign(const Var& x) { return mask_constant(x, xt::sign(detail::value_of(x, "sign"))); }

@@ -7,7 +7,9 @@
 #include <cstddef>
 #include <vector>
 
+#include "chainrule/autodiff/activations.hpp"  // leaky_relu, elu, gelu, ..., softmax
 #include "chainrule/autodiff/export.hpp"
+#include "chainrule/autodiff/math.hpp"  // trigonometric, hyperbolic, special functions
 #include "chainrule/autodiff/var.hpp"
 
 namespace chainrule::ad {
@@ -58,6 +60,13 @@ CHAINRULE_AUTODIFF_EXPORT Var where(const Tensor& condition, const Var& a, const
 CHAINRULE_AUTODIFF_EXPORT Var where(const Var& condition, const Var& a, const Var& b);
 /// x limited to [lo, hi]; the gradient is 1 inside, 0 where clipped.
 CHAINRULE_AUTODIFF_EXPORT Var clip(const Var& x, double lo, double hi);
+/// x limited to [lo, hi] with Var bounds, all three broadcasting together. The gradient goes
+/// to x where lo ≤ x ≤ hi (ties included), to lo where x < lo, to hi where x > hi. Throws
+/// Error where lo > hi (or a bound is NaN), naming both bounds.
+/// @code
+/// ad::Var y = ad::clip(x, lower, upper);  // e.g. lower, upper of shape (n, 1)
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var clip(const Var& x, const Var& lo, const Var& hi);
 /// Elementwise sign (−1, 0, 1) as a constant: its derivative is zero almost everywhere.
 CHAINRULE_AUTODIFF_EXPORT Var sign(const Var& x);
 
