@@ -1,13 +1,13 @@
 // The all-reduce share of a data-parallel training step: the 1 → w → w → 2 sigmoid network on
 // the 100-point batch, sharded over the ranks, for hidden widths w = 128 … 1024. Per step, each
 // rank times its forward + backward on its shard, the GradientAverager's one MPI_Allreduce
-// (w² + 4w + 2 gradient elements and the cost), and the optimizer step; the slowest rank's
+// (w² + 5w + 2 gradient elements and the cost), and the optimizer step; the slowest rank's
 // times count (a step waits for it). A barrier before the all-reduce (benchmark only) keeps
 // the time spent waiting for the slower rank out of the all-reduce column.
 //   mpirun -np 2 bench_allreduce [steps=200] [widths...]
 // With --sizes, it times MPI_Allreduce alone over message sizes from 8 B to 32 MB and fits
-// t(n) = A + B·n (least squares on relative error), the latency and bandwidth terms of the
-// cost model (benchmarks/MPI.md):
+// t(n) = A + B·n (least squares on relative error) to the medians and to the minima: the
+// latency and bandwidth terms of the cost model (benchmarks/MPI.md):
 //   mpirun -np 2 bench_allreduce --sizes [repetitions=30]
 #include <algorithm>
 #include <chrono>
@@ -37,9 +37,14 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// The median over `repetitions` of the slowest rank's time for one in-place MPI_Allreduce
-// (sum) of `count` doubles; ranks start together (barrier).
-double allreduce_seconds(const distributed::Communicator& comm, std::size_t count,
+struct Timing {
+  double median, fastest;  // seconds
+};
+
+// The slowest rank's time for one in-place MPI_Allreduce (sum) of `count` doubles, over
+// `repetitions` calls started together (barrier): median and minimum. On a shared machine the
+// noise (a rank not scheduled) only adds, so the minimum is closest to the transport's cost.
+Timing allreduce_seconds(const distributed::Communicator& comm, std::size_t count,
                          int repetitions) {
   std::vector<double> data(count, 1.0), times;
   for (int r = -2; r < repetitions; ++r) {  // 2 warm-up calls (connections, buffers)
@@ -50,30 +55,48 @@ double allreduce_seconds(const distributed::Communicator& comm, std::size_t coun
     comm.allreduce_max(std::span<double>(&t, 1));
     if (r >= 0) times.push_back(t);
   }
-  std::nth_element(times.begin(), times.begin() + repetitions / 2, times.end());
-  return times[static_cast<std::size_t>(repetitions / 2)];
+  std::sort(times.begin(), times.end());
+  return {times[times.size() / 2], times.front()};
 }
 
-// t(bytes) = A + B·bytes over the sizes, minimising the squared relative errors (so the small
-// messages, which carry A, count as much as the large ones, which carry B).
+// t(bytes) = A + B·bytes minimising the squared relative errors (so the small messages, which
+// carry A, count as much as the large ones, which carry B).
+struct Fit {
+  double s00 = 0, s01 = 0, s11 = 0, r0 = 0, r1 = 0;  // normal equations, weight 1/t²
+  void add(double bytes, double t) {
+    const double w = 1.0 / (t * t);
+    s00 += w, s01 += w * bytes, s11 += w * bytes * bytes, r0 += w * t, r1 += w * bytes * t;
+  }
+  void print(const char* which) const {
+    const double det = s00 * s11 - s01 * s01;
+    const double a = (r0 * s11 - r1 * s01) / det, b = (s00 * r1 - s01 * r0) / det;
+    std::printf("fit of the %s: t = A + B*bytes, A = %.1f us, B = %.4f ns/byte (%.3f GB/s)\n",
+                which, a * 1e6, b * 1e9, 1e-9 / b);
+  }
+};
+
 int sweep_sizes(const distributed::Communicator& comm, int repetitions) {
   const std::size_t counts[] = {1, 16, 128, 1024, 8192, 65536, 524288, 4194304};
-  double s00 = 0, s01 = 0, s11 = 0, r0 = 0, r1 = 0;  // normal equations, weight 1/t²
+  Fit medians, minima;
   if (comm.is_root()) {
-    std::printf("%d ranks, median of %d all-reduces per size\n%12s %14s %10s\n", comm.size(),
-                repetitions, "bytes", "allreduce_us", "GB/s");
+    std::printf("%d ranks, %d all-reduces per size up to 64 kB, fewer above\n%12s %11s %11s %10s\n",
+                comm.size(), repetitions, "bytes", "median_us", "min_us", "GB/s(min)");
   }
   for (const std::size_t count : counts) {
-    const double t = allreduce_seconds(comm, count, repetitions);
-    const double bytes = 8.0 * static_cast<double>(count), w = 1.0 / (t * t);
-    s00 += w, s01 += w * bytes, s11 += w * bytes * bytes, r0 += w * t, r1 += w * bytes * t;
-    if (comm.is_root()) std::printf("%12.0f %14.1f %10.3f\n", bytes, t * 1e6, bytes / t / 1e9);
+    // Fewer repetitions of the large messages: their noise is relatively smaller.
+    const double bytes = 8.0 * static_cast<double>(count);
+    const int reps = std::max(5, static_cast<int>(repetitions * std::min(1.0, 65536.0 / bytes)));
+    const Timing t = allreduce_seconds(comm, count, reps);
+    medians.add(bytes, t.median);
+    minima.add(bytes, t.fastest);
+    if (comm.is_root()) {
+      std::printf("%12.0f %11.1f %11.1f %10.3f\n", bytes, t.median * 1e6, t.fastest * 1e6,
+                  bytes / t.fastest / 1e9);
+    }
   }
-  const double det = s00 * s11 - s01 * s01;
-  const double a = (r0 * s11 - r1 * s01) / det, b = (s00 * r1 - s01 * r0) / det;
   if (comm.is_root()) {
-    std::printf("fit t = A + B*bytes: A = %.1f us, B = %.4f ns/byte (%.2f GB/s)\n", a * 1e6,
-                b * 1e9, 1e-9 / b);
+    medians.print("medians");
+    minima.print("minima");
   }
   return 0;
 }
