@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds (release preset) and runs the main job: the course's two
-# assignments as example trainers, writing their pictures into build/release/results/.
+# assignments as example trainers and the calculus tour, writing their pictures into
+# build/release/results/ (the tour's figures, those of docs/gallery.md, into results/gallery/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -16,4 +17,6 @@ if [ -x "$bin/fit_heights/fit_heights" ]; then
   "$bin/fit_heights/fit_heights" --plot-fit "$out/fit_heights_fit.png" \
     --plot-path "$out/fit_heights_path.png" --json "$out/fit_heights.json"
 fi
-echo "== Pictures and JSON results are in $out/"
+echo "== The calculus tour: the course's weeks worked by autodiff, and a figure for each"
+"$bin/calculus_tour/calculus_tour" --plot-dir "$out/gallery"
+echo "== Pictures and JSON results are in $out/ (the tour's figures in $out/gallery/)"

@@ -1,389 +1,105 @@
 // calculus_tour: the weeks of a multivariate-calculus course, worked with chainrule.
 //
-//   calculus_tour                      print the tour
-//   calculus_tour --plot error.png     also draw the Taylor error against the step (PNG or SVG)
+//   calculus_tour                    print the tour; every section checks what it claims
+//   calculus_tour --plot-dir DIR     also draw one figure per topic of the course into DIR
+//   calculus_tour --help             the options and exit codes
 //
-// Every section checks what it claims; the program exits with 1 if a check fails.
+// Exit codes: 0 every check passed, 1 a check failed or an output could not be written,
+// 2 a usage error.
 
-#include <algorithm>
-#include <cmath>
-#include <fstream>
-#include <functional>
-#include <iomanip>
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
-#include <sstream>
 #include <string>
-#include <vector>
 
-#include <xtensor-blas/xlinalg.hpp>
+#include <CLI/CLI.hpp>
 
-#include <chainrule/autodiff.hpp>
-
-#ifdef CHAINRULE_HAVE_PLPLOT
-#include <plplot.h>
-#endif
-
-namespace ad = chainrule::ad;
+#include "figures.hpp"
+#include "plot.hpp"
+#include "tour.hpp"
 
 namespace {
 
-int checks = 0;
-int failures = 0;
+constexpr int usage_error = 2;
+constexpr int failure = 1;
 
-void check(bool ok, const std::string& claim) {
-  ++checks;
-  if (!ok) {
-    ++failures;
-    std::cout << "  !! check failed: " << claim << "\n";
-  }
+int fail(const std::string& message, int code) {
+  std::cerr << "calculus_tour: " << message << "\n";
+  return code;
 }
 
-void heading(const std::string& title) {
-  std::cout << "\n" << title << "\n" << std::string(title.size(), '=') << "\n\n";
-}
-
-// Element i of a 1-D Var (shape (1,)).
-ad::Var at(const ad::Var& v, std::size_t i) { return ad::slice(v, 0, i, i + 1); }
-
-// A function of Vars evaluated at plain numbers (on a throw-away tape): the same code serves
-// for values, finite differences and autodiff.
-double value_at(const ad::Function1& f, const ad::Tensor& x) {
-  ad::Tape tape;
-  ad::TapeScope scope(tape);
-  return f(ad::constant(x)).item();
-}
-
-std::string fixed(double v, int digits = 6) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(digits) << v;
-  return out.str();
-}
-
-std::string sci(double v) {
-  std::ostringstream out;
-  out << std::scientific << std::setprecision(2) << v;
-  return out.str();
-}
-
-void print_matrix(const std::string& name, const ad::Tensor& m) {
-  const std::size_t rows = m.shape()[0], cols = m.shape()[1];
-  for (std::size_t i = 0; i < rows; ++i) {
-    std::cout << (i == 0 ? "  " + name + " = " : std::string(name.size() + 5, ' ')) << "[";
-    for (std::size_t j = 0; j < cols; ++j) std::cout << std::setw(11) << fixed(m(i, j));
-    std::cout << " ]\n";
-  }
-}
-
-std::string vector_text(const ad::Tensor& v, int digits = 6) {
-  std::string s = "(";
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + fixed(v.data()[i], digits);
-  return s + ")";
-}
-
-// --- week 1: the derivative as rise over run ---------------------------------------------------
-
-void rise_over_run() {
-  heading("Week 1: the derivative as rise over run");
-  const ad::Function1 f = [](const ad::Var& x) { return ad::exp(x) * ad::sin(x); };
-  const double x = 1.0;
-  const double exact = std::exp(x) * (std::sin(x) + std::cos(x));
-  const double autodiff = ad::jacobian(f, ad::Tensor(x))(0, 0);
-  std::cout << "f(x) = e^x sin(x) at x = 1. By the product rule f'(x) = e^x (sin x + cos x).\n"
-            << "  exact     f'(1) = " << fixed(exact, 15) << "\n"
-            << "  autodiff  f'(1) = " << fixed(autodiff, 15) << "\n\n"
-            << "Rise over run, (f(x + h) - f(x)) / h, for shrinking h:\n\n"
-            << "           h     rise / run           error\n";
-  const double fx = value_at(f, ad::Tensor(x));
-  double best = INFINITY;
-  for (int k = 1; k <= 12; ++k) {
-    const double h = std::pow(10.0, -k);
-    const double slope = (value_at(f, ad::Tensor(x + h)) - fx) / h;
-    best = std::min(best, std::abs(slope - exact));
-    std::cout << "  " << std::setw(10) << sci(h) << "  " << std::setw(18) << fixed(slope, 12)
-              << "  " << std::setw(14) << sci(std::abs(slope - exact)) << "\n";
-  }
-  std::cout << "\nThe error first shrinks like h (the curve bends away from its tangent), then\n"
-               "grows again below h ~ 1e-8: f(x + h) - f(x) loses digits to rounding. Autodiff\n"
-               "applies the chain rule to the same code and has neither error.\n";
-  check(std::abs(autodiff - exact) < 1e-14, "autodiff derivative equals the exact one");
-  check(best > 1e-9, "rise over run never gets as close as autodiff");
-}
-
-// --- week 2: gradient and Jacobian -------------------------------------------------------------
-
-void gradient_and_jacobian() {
-  heading("Week 2: gradient and Jacobian");
-  const ad::Function1 f = [](const ad::Var& v) {
-    const ad::Var x = at(v, 0), y = at(v, 1);
-    return ad::square(x) * y + ad::sin(y);
-  };
-  const ad::Tensor p{1.0, 2.0};
-  const ad::Tensor gradient = ad::jacobian(f, p);  // one row: the gradient
-  std::cout << "f(x, y) = x^2 y + sin(y) at (x, y) = (1, 2):\n"
-            << "  grad f = (df/dx, df/dy) = (2xy, x^2 + cos y)\n"
-            << "         = " << vector_text(gradient) << " by autodiff\n"
-            << "         = " << vector_text(ad::Tensor{4.0, 1.0 + std::cos(2.0)}) << " by hand\n\n";
-  check(std::abs(gradient(0, 0) - 4.0) < 1e-14 &&
-            std::abs(gradient(0, 1) - (1.0 + std::cos(2.0))) < 1e-14,
-        "gradient of x^2 y + sin y");
-
-  const ad::Function1 F = [](const ad::Var& v) {
-    const ad::Var x = at(v, 0), y = at(v, 1);
-    return ad::concatenate({ad::square(x) * y, 5.0 * x + ad::sin(y)});
-  };
-  const ad::Tensor J = ad::jacobian(F, p);
-  std::cout << "F(x, y) = (x^2 y, 5x + sin y) at (1, 2): row i of the Jacobian is the gradient\n"
-               "of output i, J = [[2xy, x^2], [5, cos y]]:\n";
-  print_matrix("J", J);
-  check(std::abs(J(0, 0) - 4.0) < 1e-14 && std::abs(J(0, 1) - 1.0) < 1e-14 &&
-            std::abs(J(1, 0) - 5.0) < 1e-14 && std::abs(J(1, 1) - std::cos(2.0)) < 1e-14,
-        "Jacobian of (x^2 y, 5x + sin y)");
-}
-
-// --- week 3: Hessian, stationary points and their kind -----------------------------------------
-
-void hessian_and_eigenvalues() {
-  heading("Week 3: the Hessian at a saddle and at a minimum");
-  const ad::Function1 f = [](const ad::Var& v) {
-    const ad::Var x = at(v, 0), y = at(v, 1);
-    return ad::pow(x, 3.0) - 3.0 * x + ad::square(y) + x * y;
-  };
-  // Stationary points solve grad f = 0; the gradient itself is a differentiable function.
-  const ad::Function1 gradient = [&f](const ad::Var& v) {
-    return ad::grad(f(v), {v}, {.create_graph = true})[0];
-  };
-  std::cout << "f(x, y) = x^3 - 3x + y^2 + xy. Its stationary points (grad f = 0, found by\n"
-               "Newton's method on the gradient) and the Hessian's eigenvalues there:\n\n";
-  for (const ad::Tensor& start : {ad::Tensor{1.0, -0.5}, ad::Tensor{-1.0, 0.5}}) {
-    const ad::NewtonResult r = ad::newton_raphson(gradient, start);
-    const ad::Tensor H = ad::hessian(f, r.x);
-    const ad::Tensor eig = xt::linalg::eigvalsh(H);  // ascending
-    const bool minimum = eig(0) > 0.0, maximum = eig(1) < 0.0;
-    const std::string kind = minimum ? "a minimum" : maximum ? "a maximum" : "a saddle";
-    std::cout << "  from " << vector_text(start, 1) << ": (x, y) = " << vector_text(r.x)
-              << ", f = " << fixed(value_at(f, r.x)) << "\n";
-    print_matrix("H", H);
-    std::cout << "  eigenvalues " << vector_text(eig) << " -> " << kind << "\n\n";
-    check(r.converged, "Newton found a stationary point");
-    check(start(0) > 0 ? minimum : (!minimum && !maximum), "kind of the stationary point");
-  }
-  std::cout << "All eigenvalues positive: the surface curves up in every direction (minimum).\n"
-               "Mixed signs: up along one eigenvector, down along the other (saddle).\n";
-}
-
-// --- week 4: Newton-Raphson --------------------------------------------------------------------
-
-void newton() {
-  heading("Week 4: Newton-Raphson");
-  const ad::Function1 f = [](const ad::Var& x) { return ad::pow(x, 3.0) - 2.0 * x + 2.0; };
-  std::cout << "Root of f(x) = x^3 - 2x + 2 by x <- x - f(x) / f'(x), from x0 = -2:\n\n"
-            << "   k                  x_k                f(x_k)\n";
-  const ad::NewtonResult r = ad::newton_raphson(f, -2.0);
-  for (std::size_t k = 0; k < r.history.size(); ++k) {
-    std::cout << "  " << std::setw(2) << k << "  " << std::setw(19) << fixed(r.history[k](), 15)
-              << "  " << std::setw(20) << sci(value_at(f, r.history[k])) << "\n";
-  }
-  std::cout << "\n  " << r.message << " [" << r.status << "]\n"
-            << "  The number of correct digits roughly doubles each step.\n\n";
-  check(r.converged && std::abs(r.x() + 1.7692923542386314) < 1e-12,
-        "Newton converges to -1.7693 from -2");
-
-  const ad::NewtonResult cycle = ad::newton_raphson(f, 0.0, {.max_iterations = 6});
-  std::cout << "From x0 = 0 the iteration never settles:";
-  for (const ad::Tensor& x : cycle.history) std::cout << " " << x();
-  std::cout << " ...\n  " << cycle.message << " [" << cycle.status << "]\n"
-            << "  (f(0) = 2, f'(0) = -2 sends 0 to 1; f(1) = 1, f'(1) = 1 sends 1 back to 0.)\n\n";
-  check(cycle.status == ad::NewtonStatus::max_iterations, "Newton cycles from 0");
-
-  const ad::NewtonResult flat =
-      ad::newton_raphson([](const ad::Var& x) { return ad::square(x) - 1.0; }, 0.0);
-  std::cout << "For x^2 - 1 from x0 = 0 the tangent is flat: " << flat.status << " ("
-            << flat.message << ").\n";
-  check(flat.status == ad::NewtonStatus::singular_jacobian, "flat tangent is reported");
-}
-
-// --- week 5: Lagrange multipliers --------------------------------------------------------------
-
-void lagrange() {
-  heading("Week 5: Lagrange multipliers");
-  const ad::Function1 f = [](const ad::Var& v) { return ad::square(at(v, 0)) * at(v, 1); };
-  const ad::Function1 g = [](const ad::Var& v) { return ad::sum(ad::square(v)) - 1.0; };
-  std::cout << "Extremise f(x, y) = x^2 y on the circle g(x, y) = x^2 + y^2 - 1 = 0.\n"
-               "At an extremum grad f = lambda grad g: solve that and g = 0 together by Newton's\n"
-               "method on the gradient of the Lagrangian L = f - lambda g.\n\n";
-  const double best = 2.0 / (3.0 * std::sqrt(3.0));
-  for (const ad::Tensor& start : {ad::Tensor{0.8, 0.5}, ad::Tensor{-0.8, -0.5}}) {
-    const ad::LagrangeResult r = ad::lagrange_multipliers(f, g, start);
-    std::cout << "  from " << vector_text(start, 1) << ": (x, y) = " << vector_text(r.x)
-              << ", lambda = " << fixed(r.lambda(0)) << ", f = " << fixed(r.value) << " ("
-              << r.iterations << " Newton steps): the " << (r.value > 0 ? "maximum" : "minimum")
-              << "\n";
-    check(r.converged && std::abs(std::abs(r.value) - best) < 1e-12, "Lagrange stationary point");
-  }
-  std::cout << "\nBy hand: x = +-sqrt(2/3) = +-" << fixed(std::sqrt(2.0 / 3.0))
-            << ", y = +-1/sqrt(3) = +-" << fixed(1.0 / std::sqrt(3.0))
-            << ", f = +-2/(3 sqrt 3) = +-" << fixed(best) << ".\n";
-}
-
-// --- week 6: Taylor approximations -------------------------------------------------------------
-
-ad::Var taylor_example(const ad::Var& v) {
-  return ad::exp(0.5 * at(v, 0)) * ad::cos(at(v, 1)) + at(v, 0) * ad::square(at(v, 1));
-}
-
-struct TaylorErrors {
-  std::vector<double> steps;
-  std::vector<double> error[3];  // by order
-};
-
-TaylorErrors taylor_errors(const ad::TaylorModel& t, const ad::Tensor& direction,
-                           const std::vector<double>& steps) {
-  TaylorErrors e;
-  e.steps = steps;
-  for (double h : steps) {
-    const ad::Tensor p = t.point + h * direction;
-    const double exact = value_at(taylor_example, p);
-    for (int order = 0; order <= 2; ++order) {
-      e.error[order].push_back(std::abs(exact - t.evaluate(p, order)));
-    }
-  }
-  return e;
-}
-
-TaylorErrors taylor() {
-  heading("Week 6: Taylor approximations");
-  const ad::Tensor a{0.5, 0.3};
-  const ad::Tensor direction{0.6, 0.8};
-  const ad::TaylorModel t = ad::taylor(taylor_example, a);
-  std::cout << "f(x, y) = e^(x/2) cos y + x y^2 around a = (0.5, 0.3):\n"
-            << "  T(a + d) = f(a) + grad f(a) . d + 1/2 d^T H(a) d, with\n"
-            << "  f(a) = " << fixed(t.value) << ", grad f(a) = " << vector_text(t.gradient)
-            << ",\n";
-  print_matrix("H(a)", t.hessian);
-  std::cout << "\nError |f - T| at a + h (0.6, 0.8) for orders 0, 1 and 2; halving h divides\n"
-               "them by about 2, 4 and 8 (the error of order n shrinks like h^(n+1)):\n\n"
-               "         h      order 0      order 1      order 2   ratio(2)\n";
-  std::vector<double> steps;
-  for (int k = 0; k <= 8; ++k) steps.push_back(std::ldexp(1.0, -k));
-  const TaylorErrors e = taylor_errors(t, direction, steps);
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    std::cout << "  " << std::setw(8) << fixed(steps[i], 5);
-    for (int order = 0; order <= 2; ++order) {
-      std::cout << "  " << std::setw(11) << sci(e.error[order][i]);
-    }
-    if (i > 0) std::cout << "  " << std::setw(9) << fixed(e.error[2][i - 1] / e.error[2][i], 2);
-    std::cout << "\n";
-  }
-  const double last_ratio = e.error[2][steps.size() - 2] / e.error[2].back();
-  check(std::abs(last_ratio - 8.0) < 0.5, "second-order error shrinks like h^3");
-
-  std::vector<double> fine;
-  for (int k = 0; k <= 30; ++k) fine.push_back(std::pow(10.0, -3.0 + 0.1 * k));
-  return taylor_errors(t, direction, fine);
-}
-
-// --- the plot ----------------------------------------------------------------------------------
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-#ifdef CHAINRULE_HAVE_PLPLOT
-bool plot(const TaylorErrors& e, const std::string& file) {
-  const char* device = ends_with(file, ".png")   ? "pngcairo"
-                       : ends_with(file, ".svg") ? "svg"
-                                                 : nullptr;
-  if (device == nullptr) {
-    std::cerr << "calculus_tour: --plot needs a file ending in .png or .svg, got " << file << "\n";
-    return false;
-  }
-  if (!std::ofstream(file)) {  // PLplot would exit the program on an unwritable file
-    std::cerr << "calculus_tour: cannot write " << file << "\n";
-    return false;
-  }
-  std::vector<double> log_h, log_error[3];
-  double lowest = INFINITY, highest = -INFINITY;
-  for (double h : e.steps) log_h.push_back(std::log10(h));
-  for (int order = 0; order <= 2; ++order) {
-    for (double err : e.error[order]) {
-      log_error[order].push_back(std::log10(err));
-      lowest = std::min(lowest, log_error[order].back());
-      highest = std::max(highest, log_error[order].back());
-    }
-  }
-  plsdev(device);
-  plsfnam(file.c_str());
-  plscol0(0, 255, 255, 255);  // white background
-  plscol0(15, 0, 0, 0);       // black axes and text
-  plscol0(3, 0, 150, 0);      // a green that reads on white
-  plspage(0.0, 0.0, 800, 600, 0, 0);
-  plinit();
-  plcol0(15);
-  plenv(log_h.front(), log_h.back(), std::floor(lowest), std::ceil(highest), 0, 30);  // log-log
-  pllab("step h", "|f(a + h d) - T(a + h d)|", "Taylor error against the step");
-  const PLINT colours[3] = {1, 3, 9};
-  for (int order = 0; order <= 2; ++order) {
-    plcol0(colours[order]);
-    plwidth(2.0);
-    plline(static_cast<PLINT>(log_h.size()), log_h.data(), log_error[order].data());
-  }
-  plwidth(1.0);
-  PLFLT width = 0.0, height = 0.0;
-  const PLINT options[3] = {PL_LEGEND_LINE, PL_LEGEND_LINE, PL_LEGEND_LINE};
-  const char* text[3] = {"order 0: slope 1", "order 1: slope 2", "order 2: slope 3"};
-  const PLINT styles[3] = {1, 1, 1};
-  const PLFLT widths[3] = {2.0, 2.0, 2.0};
-  plcol0(15);
-  pllegend(&width, &height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-           PL_POSITION_INSIDE | PL_POSITION_RIGHT | PL_POSITION_BOTTOM, 0.03, 0.03, 0.1, 0, 15, 1,
-           0, 0, 3, options, 1.0, 1.0, 2.0, 1.0, colours, text, nullptr, nullptr, nullptr, nullptr,
-           colours, styles, widths, nullptr, nullptr, nullptr, nullptr);
-  plend();
-  return true;
-}
-#endif
-
-int usage(const char* program) {
-  std::cerr << "usage: " << program << " [--plot FILE.png|FILE.svg]\n";
-  return 2;
+bool is_image(const std::string& file) {
+  const std::string extension = std::filesystem::path(file).extension().string();
+  return extension == ".png" || extension == ".svg";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string plot_file;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--plot" && i + 1 < argc) {
-      plot_file = argv[++i];
-    } else if (arg == "--help" || arg == "-h") {
-      usage(argv[0]);
-      return 0;
-    } else {
-      return usage(argv[0]);
+  CLI::App app{
+      "A tour of a multivariate calculus course with chainrule: rise over run, gradients and\n"
+      "Jacobians, Hessians, Newton-Raphson, Lagrange multipliers and Taylor series, each with\n"
+      "its numbers checked. With --plot-dir it also draws one figure per topic of the course."};
+  std::string plot_dir, plot_file;
+  app.add_option("--plot-dir", plot_dir,
+                 "Draw one figure per topic of the course into DIR (PNG; created if missing) and "
+                 "print which file shows what")
+      ->type_name("DIR");
+  app.add_option("--plot", plot_file,
+                 "Draw the Taylor error against the step into FILE (.png or .svg)")
+      ->type_name("FILE");
+  app.footer(
+      "Exit codes: 0 every check passed; 1 a check failed or an output could not be written;\n"
+      "2 a usage error (unknown option, bad value).\n"
+      "Example: calculus_tour --plot-dir gallery   (the figures of docs/gallery.md)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return usage_error;
+  }
+
+  // Every output is checked before the tour runs, not after.
+  if (app.count("--plot-dir") > 0 && plot_dir.empty()) {
+    return fail("--plot-dir: the directory name is empty", usage_error);
+  }
+  if (app.count("--plot") > 0 && !is_image(plot_file)) {
+    return fail("--plot '" + plot_file + "': the file name should end in .png or .svg",
+                usage_error);
+  }
+  if (!plot_dir.empty()) {
+    try {
+      chainrule::plot::prepare_output_directory(plot_dir);
+    } catch (const std::exception& e) {
+      return fail("--plot-dir '" + plot_dir + "': " + e.what(), failure);
     }
   }
-
-  std::cout << "A tour of a multivariate calculus course with chainrule\n"
-               "(every derivative below is computed by reverse-mode automatic differentiation)\n";
-  rise_over_run();
-  gradient_and_jacobian();
-  hessian_and_eigenvalues();
-  newton();
-  lagrange();
-  [[maybe_unused]] const TaylorErrors errors = taylor();
-
   if (!plot_file.empty()) {
-#ifdef CHAINRULE_HAVE_PLPLOT
-    if (!plot(errors, plot_file)) return 2;
-    std::cout << "\nPlot of the Taylor error against the step written to " << plot_file << "\n";
-#else
-    std::cerr << "calculus_tour: built without PLplot, cannot write " << plot_file << "\n";
-    return 2;
-#endif
+    std::FILE* probe = std::fopen(plot_file.c_str(), "ab");
+    if (probe == nullptr) return fail("--plot '" + plot_file + "': cannot write it", failure);
+    std::fclose(probe);
   }
 
-  std::cout << "\n" << checks - failures << " of " << checks << " checks passed.\n";
-  return failures == 0 ? 0 : 1;
+  const tour::TaylorErrors errors = tour::print_tour();
+
+  const auto wrote = [](const std::string& file, const std::string& what) {
+    std::cout << "wrote " << file << ": " << what << "\n";
+  };
+  try {
+    if (!plot_file.empty() || !plot_dir.empty()) std::cout << "\n";
+    if (!plot_file.empty()) {
+      tour::draw_taylor_error(errors, plot_file);
+      wrote(plot_file, "the Taylor error against the step");
+    }
+    if (!plot_dir.empty()) tour::draw_gallery(plot_dir, wrote);
+  } catch (const std::exception& e) {
+    return fail(e.what(), failure);
+  }
+
+  std::cout << "\n"
+            << tour::checks() - tour::failed_checks() << " of " << tour::checks()
+            << " checks passed.\n";
+  return tour::failed_checks() == 0 ? 0 : failure;
 }
