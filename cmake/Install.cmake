@@ -2,7 +2,7 @@
 # the prefix
 #   include/chainrule/...                   the public headers (and each library's export.hpp)
 #   lib/libchainrule_{autodiff,nn,optim}.*  the libraries (static or shared: BUILD_SHARED_LIBS)
-#   lib/cmake/chainrule/                    find_package(chainrule 0.1 CONFIG REQUIRED)
+#   lib/cmake/chainrule/                    find_package(chainrule 0.2 CONFIG REQUIRED)
 #   lib/pkgconfig/chainrule.pc              pkg-config --cflags --libs chainrule
 # ("lib" is CMAKE_INSTALL_LIBDIR, lib/x86_64-linux-gnu for a /usr prefix on Debian.)
 #
@@ -66,8 +66,8 @@ function(chainrule_install_package)
   configure_package_config_file(cmake/chainruleConfig.cmake.in
     ${PROJECT_BINARY_DIR}/chainruleConfig.cmake
     INSTALL_DESTINATION ${CHAINRULE_INSTALL_CMAKEDIR})
-  # Semantic versioning below 1.0: any 0.y release may break the API, so a request for 0.1
-  # accepts 0.1.z only (SameMinorVersion), not 0.2 as SameMajorVersion would. Once chainrule
+  # Semantic versioning below 1.0: any 0.y release may break the API, so a request for 0.2
+  # accepts 0.2.z only (SameMinorVersion), not 0.3 as SameMajorVersion would. Once chainrule
   # reaches 1.0 this becomes SameMajorVersion.
   write_basic_package_version_file(${PROJECT_BINARY_DIR}/chainruleConfigVersion.cmake
     COMPATIBILITY SameMinorVersion)

@@ -3,7 +3,7 @@
 #      ```cmake and ```cpp blocks), so the page cannot drift from what is tested;
 #   2. the build tree under test is installed into a fresh prefix (`cmake --install --prefix`);
 #   3. this folder, a separate project, is configured against that prefix
-#      (find_package(chainrule 0.1 CONFIG REQUIRED) must find it there), built with warnings as
+#      (find_package(chainrule 0.2 CONFIG REQUIRED) must find it there), built with warnings as
 #      errors and run: it prints a gradient and fails unless its MLP's loss fell tenfold;
 #   4. pkgconfig_main.cpp, which includes every public header, is compiled on its own with
 #      `pkg-config --cflags --libs chainrule` and strict warnings, linked and run.
