@@ -1,6 +1,11 @@
 # Every dependency comes from Debian 12 packages (scripts/install-deps.sh installs them).
+# Here: what the libraries need, and Boost.Test when the tests are built. What only the examples
+# (CLI11, PLplot) or the benchmarks (Google Benchmark, LibTorch) need is found in their folders,
+# which are added only when enabled, so a project using chainrule needs none of them.
 find_package(xtl REQUIRED)
-find_package(xsimd REQUIRED)
+if(CHAINRULE_NATIVE)
+  find_package(xsimd REQUIRED)  # XTENSOR_USE_XSIMD
+endif()
 find_package(xtensor REQUIRED)
 find_package(xtensor-blas REQUIRED)
 find_package(BLAS REQUIRED)

@@ -16,3 +16,22 @@ add_test(NAME consumer
     -DPKG_CONFIG=${CHAINRULE_PKG_CONFIG}
     -P ${CMAKE_CURRENT_LIST_DIR}/run.cmake)
 set_tests_properties(consumer PROPERTIES LABELS consumer PROCESSORS 2 TIMEOUT 900)
+
+# chainrule inside another project's build, by FetchContent (from this checkout: no download)
+# and by add_subdirectory; subproject.cmake says what they check. Each builds chainrule's
+# libraries once more, unoptimised (the consumer sets no build type): about 2 min on two cores.
+foreach(route fetchcontent add_subdirectory)
+  add_test(NAME consumer_${route}
+    COMMAND ${CMAKE_COMMAND}
+      -DROUTE=${route}
+      -DCHAINRULE_SOURCE_DIR=${PROJECT_SOURCE_DIR}
+      -DSOURCE_DIR=${CMAKE_CURRENT_LIST_DIR}
+      -DDOC=${PROJECT_SOURCE_DIR}/docs/getting-started.md
+      -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/consumer_${route}
+      -DGENERATOR=${CMAKE_GENERATOR}
+      -DMAKE_PROGRAM=${CMAKE_MAKE_PROGRAM}
+      -DCXX=${CMAKE_CXX_COMPILER}
+      -DLAUNCHER=${CMAKE_CXX_COMPILER_LAUNCHER}
+      -P ${CMAKE_CURRENT_LIST_DIR}/subproject.cmake)
+  set_tests_properties(consumer_${route} PROPERTIES LABELS consumer PROCESSORS 2 TIMEOUT 1200)
+endforeach()
