@@ -4,6 +4,7 @@
 #   lib/libchainrule_{autodiff,nn,optim}.*  the libraries (static or shared: BUILD_SHARED_LIBS)
 #   lib/cmake/chainrule/                    find_package(chainrule 0.2 CONFIG REQUIRED)
 #   lib/pkgconfig/chainrule.pc              pkg-config --cflags --libs chainrule
+#   share/doc/chainrule/                    LICENSE, CHANGELOG.md
 # ("lib" is CMAKE_INSTALL_LIBDIR, lib/x86_64-linux-gnu for a /usr prefix on Debian.)
 #
 #   chainrule_library_api(<target>)  each module, after its add_library: export header and
@@ -113,4 +114,6 @@ function(chainrule_install_package)
   set(CHAINRULE_PC_CFLAGS "${cflags}")
   configure_file(cmake/chainrule.pc.in ${PROJECT_BINARY_DIR}/chainrule.pc @ONLY)
   install(FILES ${PROJECT_BINARY_DIR}/chainrule.pc DESTINATION ${pcdir})
+  install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/CHANGELOG.md
+          DESTINATION ${CMAKE_INSTALL_DOCDIR})
 endfunction()

@@ -35,3 +35,21 @@ foreach(route fetchcontent add_subdirectory)
       -P ${CMAKE_CURRENT_LIST_DIR}/subproject.cmake)
   set_tests_properties(consumer_${route} PROPERTIES LABELS consumer PROCESSORS 2 TIMEOUT 1200)
 endforeach()
+
+# The Debian package of this build (cmake/Packaging.cmake), unpacked and used from outside;
+# deb.cmake says what it checks. Needs dpkg-deb (Debian).
+find_program(CHAINRULE_DPKG_DEB dpkg-deb)
+if(CHAINRULE_DPKG_DEB AND PROJECT_IS_TOP_LEVEL)
+  add_test(NAME consumer_deb
+    COMMAND ${CMAKE_COMMAND}
+      -DBUILD_DIR=${PROJECT_BINARY_DIR}
+      -DSOURCE_DIR=${CMAKE_CURRENT_LIST_DIR}
+      -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/consumer_deb
+      -DCPACK=${CMAKE_CPACK_COMMAND}
+      -DGENERATOR=${CMAKE_GENERATOR}
+      -DMAKE_PROGRAM=${CMAKE_MAKE_PROGRAM}
+      -DCXX=${CMAKE_CXX_COMPILER}
+      -DPKG_CONFIG=${CHAINRULE_PKG_CONFIG}
+      -P ${CMAKE_CURRENT_LIST_DIR}/deb.cmake)
+  set_tests_properties(consumer_deb PROPERTIES LABELS consumer PROCESSORS 2 TIMEOUT 900)
+endif()

@@ -92,7 +92,7 @@ foreach(line IN LISTS cache)
 endforeach()
 
 # --- 3. build and run; no executable but the consumer's --------------------------------------
-run("build the consumer" "${CMAKE_COMMAND}" --build "${build}")
+run("build the consumer" "${CMAKE_COMMAND}" --build "${build}" --parallel 2)  # its PROCESSORS
 run("run hello_chainrule" "${build}/hello_chainrule")
 message("${output}")
 if(NOT output MATCHES "gradient: 2\\.22324 1\\.9726\n")
