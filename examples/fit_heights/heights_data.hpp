@@ -3,6 +3,7 @@
 // or raw measurements (one height per line) binned and normalised the same way.
 
 #include <cstddef>
+#include <istream>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -30,12 +31,22 @@ struct BinRange {
   double high = 0.0;
 };
 
+/// Limits that keep the reader's memory bounded whatever the file holds.
+inline constexpr std::size_t max_line_length = 4096;  ///< characters in one line
+inline constexpr std::size_t max_bins = 1'000'000;    ///< bins of a histogram or a binning
+
 /// Parses `text` (named `source` in messages). Two comma-separated numbers per line is a
 /// histogram (an optional header line of names is skipped); one number per line is raw
 /// measurements, binned `bin_width` wide (which must then be positive; a histogram ignores it)
 /// over `range`, or without it from the multiple of the width below the smallest value.
-/// Blank lines and lines starting with '#' are skipped. Throws DataError "source:line: why".
+/// Blank lines and lines starting with '#' are skipped. Throws DataError "source:line: why";
+/// the offending text is shown escaped and cut short, never raw.
 Histogram parse_heights(const std::string& text, const std::string& source, double bin_width,
+                        std::optional<BinRange> range = std::nullopt);
+
+/// The same from a stream, read in bounded memory: raw measurements are counted into their
+/// bins in a second pass over the stream (which must be seekable), never held.
+Histogram parse_heights(std::istream& in, const std::string& source, double bin_width,
                         std::optional<BinRange> range = std::nullopt);
 
 /// Reads and parses a file; throws DataError when it is missing, a directory or unreadable.

@@ -1,6 +1,7 @@
 #include "report.hpp"
 
 #include <plot.hpp>
+#include <run_json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -20,7 +21,7 @@ std::string format(const char* spec, double v) {
 }
 
 nlohmann::json point_json(const Point& p) {
-  return {{"step", p.step}, {"mu", p.mu}, {"sigma", p.sigma}, {"chi2", p.chi2}};
+  return {{"iteration", p.step}, {"cost", p.chi2}, {"mu", p.mu}, {"sigma", p.sigma}};
 }
 
 // A colour between two, t ∈ [0, 1].
@@ -54,11 +55,7 @@ std::string steps_text(const Fit& fit) {
 
 nlohmann::json to_json(const Fit& fit, const FitOptions& options, const std::string& data_file,
                        const Histogram& data) {
-  nlohmann::json trajectory = nlohmann::json::array();
-  for (const Point& p : fit.trajectory) trajectory.push_back(point_json(p));
-  nlohmann::json final_point = point_json(fit.final());
-  final_point["gradient_norm"] = fit.gradient_norm;
-  return {
+  nlohmann::json settings = {
       {"method", to_string(fit.method)},
       {"data",
        {{"file", data_file},
@@ -69,23 +66,18 @@ nlohmann::json to_json(const Fit& fit, const FitOptions& options, const std::str
       {"aggression", options.aggression},
       {"learning_rate", options.learning_rate},
       {"max_steps", options.steps.value_or(default_steps(options.method))},
-      {"gradient_tolerance", options.tolerance.value_or(default_tolerance(options.method))},
-      {"trajectory", std::move(trajectory)},
-      {"final", std::move(final_point)},
-      {"stop_reason", optim::to_string(fit.reason)},
-      {"converged", fit.converged},
-      {"evaluations", fit.evaluations},
-      {"seconds", fit.seconds},
-  };
-}
-
-void write_json(const std::string& file, const nlohmann::json& json) {
-  std::ofstream out(file);
-  if (!out) throw std::runtime_error("cannot write '" + file + "'");
-  // 17 significant digits: every double round-trips (nlohmann's default already does).
-  out << json.dump(2) << "\n";
-  out.close();
-  if (!out) throw std::runtime_error("cannot write '" + file + "'");
+      {"gradient_tolerance", options.tolerance.value_or(default_tolerance(options.method))}};
+  nlohmann::json trajectory = nlohmann::json::array();
+  for (const Point& p : fit.trajectory) trajectory.push_back(point_json(p));
+  nlohmann::json final_point = point_json(fit.final());
+  final_point["seconds"] = fit.seconds;
+  final_point["gradient_norm"] = fit.gradient_norm;
+  final_point["stop_reason"] = optim::to_string(fit.reason);
+  final_point["converged"] = fit.converged;
+  final_point["evaluations"] = fit.evaluations;
+  return examples::run_json("fit_heights", std::move(settings), std::move(trajectory),
+                            std::move(final_point),
+                            {{"mu", fit.final().mu}, {"sigma", fit.final().sigma}});
 }
 
 void plot_fit(const std::string& file, const Histogram& data, const Fit& fit) {

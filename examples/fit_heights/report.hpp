@@ -10,14 +10,12 @@
 
 namespace chainrule::heights {
 
-/// {"method", "data", "start", "aggression", "learning_rate", "steps", "tolerance",
-///  "trajectory": [{"step", "mu", "sigma", "chi2"}, …] from step 0, "final": {…},
-///  "stop_reason", "converged", "gradient_norm", "evaluations", "seconds"}.
+/// The run in the examples' one JSON layout (run_json.hpp): settings (method, data, start,
+/// aggression, learning_rate, max_steps, gradient_tolerance), the trajectory from step 0 as
+/// {"iteration", "cost" (χ²), "mu", "sigma"}, the final point with the stop reason, and the
+/// parameters {"mu", "sigma"}. Write it with examples::write_json.
 nlohmann::json to_json(const Fit& fit, const FitOptions& options, const std::string& data_file,
                        const Histogram& data);
-
-/// Writes `json` (indented) to `file`; throws std::runtime_error naming the file on failure.
-void write_json(const std::string& file, const nlohmann::json& json);
 
 /// The histogram as bars, the starting Gaussian (faint) and the fitted one, χ² written on it.
 /// PNG or SVG by the extension; throws std::runtime_error on failure.

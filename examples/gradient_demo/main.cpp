@@ -4,10 +4,11 @@
 #include <iostream>
 
 #include <chainrule/autodiff.hpp>
+#include <cli.hpp>
 
 namespace ad = chainrule::ad;
 
-int main() {
+int demo() {
   // Layer a1 = σ(W·a0 + b) on a batch of three examples (one column each), cost C = Σ(a1 − y)².
   ad::Tensor w_value{{0.5, -1.0}, {2.0, 0.25}};
   ad::Tensor b_value{0.1, -0.2};
@@ -33,12 +34,19 @@ int main() {
       std::cout << "  W[" << i << "][" << j << "]: " << W.grad()(i, j) << "  vs  " << by_hand
                 << "\n";
       if (std::abs(W.grad()(i, j) - by_hand) > 1e-12) {
-        std::cerr << "gradient_demo: autodiff and hand derivation disagree\n";
-        return 1;
+        throw std::runtime_error("autodiff and the hand derivation disagree");
       }
     }
   }
   std::cout << "dC/db = [" << b.grad()(0, 0) << ", " << b.grad()(1, 0) << "]\n";
   std::cout << "recorded " << ad::current_tape().size() << " nodes on the tape\n";
   return 0;
+}
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "One sigmoid layer: dC/dW by autodiff against the derivative worked out by hand.\n"
+      "Exit codes: 0 they agree, 1 they disagree, 2 a usage error.",
+      "gradient_demo"};
+  return chainrule::examples::run("gradient_demo", app, argc, argv, demo);
 }

@@ -16,9 +16,11 @@
 #include "fit.hpp"
 #include "heights_data.hpp"
 #include "report.hpp"
+#include "run_json.hpp"
 #include "test_support.hpp"
 
 namespace heights = chainrule::heights;
+namespace examples = chainrule::examples;
 namespace fs = std::filesystem;
 namespace tt = boost::test_tools;
 using chainrule::test::contains;
@@ -76,16 +78,17 @@ BOOST_AUTO_TEST_CASE(steepest_descent_matches_the_reference_trajectory) {
       BOOST_TEST(p.sigma == expected[k]["sigma"].get<double>(), tt::tolerance(1e-12));
       BOOST_TEST(p.chi2 == expected[k]["chi2"].get<double>(), tt::tolerance(1e-12));
       const json& w = written["trajectory"][k];
-      BOOST_TEST(w["step"].get<std::size_t>() == k);
+      BOOST_TEST(w["iteration"].get<std::size_t>() == k);
       BOOST_TEST(w["mu"].get<double>() == p.mu);
       BOOST_TEST(w["sigma"].get<double>() == p.sigma);
-      BOOST_TEST(w["chi2"].get<double>() == p.chi2);
+      BOOST_TEST(w["cost"].get<double>() == p.chi2);
     }
   }
   BOOST_TEST((fit.reason == chainrule::optim::StopReason::max_iterations));
-  BOOST_TEST(written["method"] == "steepest");
-  BOOST_TEST(written["final"]["step"] == 50);
-  BOOST_TEST(written["final"]["chi2"].get<double>() == ref["final"]["chi2"].get<double>(),
+  BOOST_TEST(written["settings"]["method"] == "steepest");
+  BOOST_TEST(written["final"]["iteration"] == 50);
+  BOOST_TEST(written["parameters"]["mu"].get<double>() == fit.final().mu);
+  BOOST_TEST(written["final"]["cost"].get<double>() == ref["final"]["chi2"].get<double>(),
              tt::tolerance(1e-12));
 }
 
@@ -282,6 +285,55 @@ BOOST_AUTO_TEST_CASE(missing_and_unreadable_files_are_reported) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(binary_data_is_refused_without_echoing_it) {
+  BOOST_TEST(parse_error(std::string("170\n\0\x01\xff\n", 9), 1.0) ==
+             "in.csv:2: a NUL byte: binary data, not a text file");
+  // Control and non-ASCII bytes are shown escaped, and a long field is cut short.
+  BOOST_TEST(parse_error("\x1b[2J\xff"
+                         "170\n",
+                         1.0) == "in.csv:1: the height '\\x1b[2J\\xff170' is not a number");
+  const std::string shown = parse_error("1" + std::string(300, 'z') + "\n", 1.0);
+  BOOST_TEST(starts_with(shown, "in.csv:1: the height '1zzz"));
+  BOOST_TEST(contains(shown, "...' is not a number"));
+  BOOST_TEST(shown.size() < 120u);
+  // A line longer than the limit is refused when the limit is reached, not read whole.
+  BOOST_TEST(parse_error("170\n" + std::string(heights::max_line_length + 1, '1') + "\n", 1.0) ==
+             "in.csv:2: the line is longer than 4096 characters");
+  BOOST_TEST(parse_error("170\n" + std::string(heights::max_line_length, '1') + "\n", 1.0) !=
+             "in.csv:2: the line is longer than 4096 characters");
+}
+
+namespace {
+// The process's resident memory in kB, as /proc/self/status reports it.
+long status_kb(const std::string& key) {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind(key + ":", 0) == 0) return std::stol(line.substr(key.size() + 1));
+  }
+  return -1;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(raw_measurements_are_read_in_bounded_memory) {
+  // 3 million heights (24 MB of text): held as text and doubles they would take ~50 MB; streamed
+  // into bins the peak must stay a few MB above the baseline.
+  TempDir dir("fit_heights_memory");
+  {
+    std::ofstream out(dir / "many.txt");
+    for (int i = 0; i < 3'000'000; ++i) out << (150.0 + (i % 4000) * 0.01) << '\n';
+  }
+  std::ofstream("/proc/self/clear_refs") << "5";  // resets the high-water mark VmHWM
+  const long baseline = status_kb("VmRSS");
+  const heights::Histogram h = heights::load_heights(dir / "many.txt", 2.5);
+  const long peak = status_kb("VmHWM");
+  BOOST_TEST(h.measurements == 3'000'000u);
+  BOOST_TEST(h.centres.size() == 16u);  // [150, 190) in bins 2.5 wide
+  double total = 0.0;
+  for (double f : h.frequencies) total += f * 2.5;
+  BOOST_TEST(total == 1.0, tt::tolerance(1e-12));
+  BOOST_TEST(peak - baseline < 8 * 1024, "peak " << peak << " kB over a baseline of " << baseline);
+}
+
 BOOST_AUTO_TEST_CASE(raw_measurements_bin_into_the_course_histogram) {
   // The course's 995 people, spread in their bins: binned 2.5 wide they give the shipped
   // histogram's occupied bins.
@@ -368,12 +420,15 @@ BOOST_AUTO_TEST_CASE(plots_and_json_are_written_and_bad_paths_reported) {
   heights::FitOptions options;
   options.steps = 5;
   const heights::Fit fit = heights::fit(data, options);
-  heights::write_json(dir / "run.json", heights::to_json(fit, options, "x.csv", data));
+  examples::write_json(dir / "run.json", heights::to_json(fit, options, "x.csv", data));
   std::ifstream in(dir / "run.json");
   const json j = json::parse(in);
+  BOOST_TEST(j["schema"] == "chainrule-example-run");
+  BOOST_TEST(j["version"] == 1);
+  BOOST_TEST(j["program"] == "fit_heights");
   BOOST_TEST(j["trajectory"].size() == 6u);
-  BOOST_TEST(j["max_steps"] == 5);
-  BOOST_TEST(j["data"]["file"] == "x.csv");
+  BOOST_TEST(j["settings"]["max_steps"] == 5);
+  BOOST_TEST(j["settings"]["data"]["file"] == "x.csv");
   for (const char* name : {"fit.png", "fit.svg"}) {
     heights::plot_fit(dir / name, data, fit);
     BOOST_TEST(fs::file_size(dir / name) > 1000u);
@@ -383,7 +438,7 @@ BOOST_AUTO_TEST_CASE(plots_and_json_are_written_and_bad_paths_reported) {
   BOOST_CHECK_THROW(heights::plot_fit(dir / "fit.gif", data, fit), std::runtime_error);
   BOOST_CHECK_THROW(heights::plot_path(dir / "no/such/dir/path.png", data, fit),
                     std::runtime_error);
-  BOOST_CHECK_THROW(heights::write_json(dir / "no/such/dir/run.json", j), std::runtime_error);
+  BOOST_CHECK_THROW(examples::write_json(dir / "no/such/dir/run.json", j), std::runtime_error);
 }
 
 BOOST_AUTO_TEST_CASE(a_path_outside_the_course_box_widens_the_contour_plot) {

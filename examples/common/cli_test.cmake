@@ -1,19 +1,28 @@
-# Runs fit_heights once, as a user would, and checks how it ended (cmake -P):
+# Runs an example program once, as a user would, and checks how it ended (cmake -P):
 #   PROGRAM      the executable
-#   ARGS         its arguments (a CMake list)
+#   ARGS         its arguments (a CMake list; <empty> stands for an empty argument)
 #   EXPECT_FAIL  true: the run must exit non-zero (not crash) with one line on stderr matching
 #                MATCH; false: it must exit 0, stdout must match MATCH, FILES must be written
 #   OUT          a fresh working directory for the run (relative FILES land there)
-#   STEPS        if set: run.json's trajectory must hold STEPS + 1 points, step 0 first
+#   EXIT         if set: the exit code the run must end with (2 usage, 1 failure)
+#   STEPS        if set: run.json (the examples' one JSON layout, schema and version checked)
+#                must hold a trajectory of STEPS + 1 points, iteration 0 first
 cmake_minimum_required(VERSION 3.25)
 
 file(REMOVE_RECURSE "${OUT}")
 file(MAKE_DIRECTORY "${OUT}")
-execute_process(COMMAND "${PROGRAM}" ${ARGS}
-                WORKING_DIRECTORY "${OUT}"
-                RESULT_VARIABLE code
-                OUTPUT_VARIABLE out
-                ERROR_VARIABLE err)
+# Each argument as a bracket argument, so that <empty> (an empty argument, which a CMake list
+# cannot hold) reaches the program as "".
+set(quoted "[==[${PROGRAM}]==]")
+foreach(arg IN LISTS ARGS)
+  if(arg STREQUAL "<empty>")
+    set(arg "")
+  endif()
+  string(APPEND quoted " [==[${arg}]==]")
+endforeach()
+cmake_language(EVAL CODE "
+  execute_process(COMMAND ${quoted} WORKING_DIRECTORY [==[${OUT}]==]
+                  RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)")
 string(JOIN " " command "${PROGRAM}" ${ARGS})
 message(STATUS "${command}\n-- exit: ${code}\n-- stdout:\n${out}-- stderr:\n${err}")
 
@@ -26,12 +35,16 @@ if(EXPECT_FAIL)
   if(code EQUAL 0)
     message(FATAL_ERROR "expected a non-zero exit code")
   endif()
+  if(NOT EXIT STREQUAL "" AND NOT code EQUAL EXIT)
+    message(FATAL_ERROR "expected exit code ${EXIT}, got ${code}")
+  endif()
   string(REGEX REPLACE "\n$" "" message "${err}")
   if(message STREQUAL "" OR message MATCHES "\n")
     message(FATAL_ERROR "expected exactly one line on stderr, got:\n${err}")
   endif()
-  if(NOT message MATCHES "^fit_heights: ")
-    message(FATAL_ERROR "the message should start with 'fit_heights: ': ${message}")
+  get_filename_component(program_name "${PROGRAM}" NAME)
+  if(NOT message MATCHES "^${program_name}: ")
+    message(FATAL_ERROR "the message should start with '${program_name}: ': ${message}")
   endif()
   if(NOT message MATCHES "${MATCH}")
     message(FATAL_ERROR "the message does not match '${MATCH}': ${message}")
@@ -55,8 +68,13 @@ else()
   if(NOT STEPS STREQUAL "")
     file(READ "${OUT}/run.json" json)
     string(JSON points LENGTH "${json}" trajectory)
-    string(JSON first GET "${json}" trajectory 0 step)
-    string(JSON last GET "${json}" final step)
+    string(JSON schema GET "${json}" schema)
+    string(JSON version GET "${json}" version)
+    if(NOT schema STREQUAL "chainrule-example-run" OR NOT version EQUAL 1)
+      message(FATAL_ERROR "run.json: schema '${schema}' version ${version}")
+    endif()
+    string(JSON first GET "${json}" trajectory 0 iteration)
+    string(JSON last GET "${json}" final iteration)
     math(EXPR expected "${STEPS} + 1")
     if(NOT points EQUAL expected OR NOT first EQUAL 0 OR NOT last EQUAL STEPS)
       message(FATAL_ERROR "run.json: ${points} points from step ${first} to ${last}")
