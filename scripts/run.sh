@@ -10,6 +10,8 @@ cmake --build --preset release
 bin=build/release/examples
 out=build/release/results
 mkdir -p "$out"
+echo "== The smallest program: one layer's gradient by autodiff against the hand derivation"
+"$bin/gradient_demo/gradient_demo"
 echo "== Assignment 1: a sigmoid network learns to draw a heart"
 "$bin/backprop_curve/backprop_curve" --plot "$out/backprop_curve.png" --json "$out/backprop_curve.json"
 if [ -x "$bin/fit_heights/fit_heights" ]; then

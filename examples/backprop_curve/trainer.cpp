@@ -35,7 +35,8 @@ Curve select(const Curve& curve, const std::vector<std::size_t>& examples) {
 }  // namespace
 
 CurveTrainer::CurveTrainer(const TrainOptions& options)
-    : curve_(heart_curve(options.points)),
+    : options_(options),
+      curve_(heart_curve(options.points)),
       train_(select(curve_, options.examples)),
       network_(make_network(options)) {
   optim::OptimizerOptions o;
@@ -70,10 +71,10 @@ ad::Tensor CurveTrainer::draw() const {
   return network_(ad::constant(curve_.x)).value();
 }
 
-std::vector<std::pair<std::string, ad::Parameter>> CurveTrainer::course_parameters() const {
-  std::vector<std::pair<std::string, ad::Parameter>> result;
+nn::NamedParameters CurveTrainer::course_parameters() const {
+  nn::NamedParameters result;
   for (const auto& [course, dotted] : course_names) {
-    result.emplace_back(course, network_.parameter(dotted));
+    result.push_back({course, network_.parameter(dotted)});
   }
   return result;
 }
@@ -81,7 +82,8 @@ std::vector<std::pair<std::string, ad::Parameter>> CurveTrainer::course_paramete
 TrainResult train(CurveTrainer& trainer, std::size_t first_iteration, std::size_t iterations,
                   std::size_t log_every, std::size_t snapshot_every,
                   const std::function<void(const Progress&)>& on_log,
-                  const std::function<bool()>& should_stop) {
+                  const std::function<bool()>& should_stop,
+                  const std::function<void(std::size_t)>& after_step) {
   TrainResult result;
   const auto start = std::chrono::steady_clock::now();
   const std::size_t last = first_iteration + iterations;
@@ -98,6 +100,7 @@ TrainResult train(CurveTrainer& trainer, std::size_t first_iteration, std::size_
       result.final_cost = cost;
       break;
     }
+    if (after_step) after_step(i + 1);
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

@@ -48,8 +48,11 @@ class CurveTrainer {
   const nn::Sequential& network() const { return network_; }
   optim::Optimizer& optimizer() { return *optimizer_; }
   const Curve& curve() const { return curve_; }
-  /// The six parameters under the course's names W1, W2, W3, b1, b2, b3.
-  std::vector<std::pair<std::string, ad::Parameter>> course_parameters() const;
+  /// The options the trainer was made with.
+  const TrainOptions& options() const { return options_; }
+  /// The six parameters under the course's names W1, W2, W3, b1, b2, b3 (as checkpoints,
+  /// messages and the JSON output name them).
+  nn::NamedParameters course_parameters() const;
   /// The graph of one training step's cost (for --dot); leaves the tape recorded.
   ad::Var record_cost();
   /// Called by evaluate() after back-propagation with this process's cost; returns the cost to
@@ -57,6 +60,7 @@ class CurveTrainer {
   void set_gradient_hook(std::function<double(double)> hook) { gradient_hook_ = std::move(hook); }
 
  private:
+  TrainOptions options_;
   Curve curve_;
   Curve train_;  ///< the points trained on: curve_ or a shard of it
   nn::Sequential network_;
@@ -80,10 +84,12 @@ struct TrainResult {
 
 /// Runs `iterations` steps from the trainer's current state, starting the count at
 /// `first_iteration` (a resumed run). Calls `on_log` at every logged cost; `should_stop`
-/// (polled every step) ends the run early, after a complete step.
+/// (polled every step) ends the run early, after a complete step; `after_step(i)` runs once
+/// the parameters have taken i steps in all (for periodic checkpoints).
 TrainResult train(CurveTrainer& trainer, std::size_t first_iteration, std::size_t iterations,
                   std::size_t log_every, std::size_t snapshot_every,
                   const std::function<void(const Progress&)>& on_log = {},
-                  const std::function<bool()>& should_stop = {});
+                  const std::function<bool()>& should_stop = {},
+                  const std::function<void(std::size_t)>& after_step = {});
 
 }  // namespace chainrule::curve

@@ -34,8 +34,9 @@ void note(double& worst, double difference) {
 // must end at the same iteration as a.
 bool costs_agree(const nlohmann::json& a, const nlohmann::json& b, double tolerance) {
   std::map<std::size_t, double> by_iteration;
-  for (const auto& entry : a.at("cost")) by_iteration[entry.at("iteration")] = entry.at("cost");
-  const auto& costs = b.at("cost");
+  for (const auto& entry : a.at("trajectory"))
+    by_iteration[entry.at("iteration")] = entry.at("cost");
+  const auto& costs = b.at("trajectory");
   if (costs.empty() || by_iteration.empty()) {
     std::cerr << "compare_costs: no logged costs\n";
     return false;

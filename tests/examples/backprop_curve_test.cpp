@@ -11,10 +11,16 @@
 #include <nlohmann/json.hpp>
 #include <xtensor/xview.hpp>
 
+#include "cli.hpp"
+#include "resume.hpp"
+#include "settings.hpp"
+#include "test_support.hpp"
 #include "trainer.hpp"
 
 namespace ad = chainrule::ad;
 namespace curve = chainrule::curve;
+using chainrule::test::message_of;
+using chainrule::test::TempDir;
 
 namespace {
 
@@ -137,4 +143,175 @@ BOOST_AUTO_TEST_CASE(bad_initial_weights_are_named) {
              "init.json: 'W2' row 1 has 2 numbers, row 0 has 1");
   BOOST_TEST(message_of(R"({"W1": [["a"]], "W2": [[1],[2]], )" + ok_tail) ==
              "init.json: 'W1' entry [0][0] is not a finite number");
+}
+
+// --- checkpoints: --checkpoint-every, --resume ------------------------------------------------
+
+namespace {
+
+// A checkpoint of 10 steps of `o`, its metadata edited by `edit`.
+std::string checkpoint_of(const TempDir& dir, const curve::TrainOptions& o,
+                          const std::function<void(std::map<std::string, std::string>&)>& edit) {
+  curve::CurveTrainer trainer(o);
+  curve::train(trainer, 0, 10, 0, 0);
+  auto metadata = curve::run_metadata(o, 10);
+  if (edit) edit(metadata);
+  chainrule::optim::save_checkpoint(dir / "checkpoint", trainer.course_parameters(),
+                                    trainer.optimizer(), metadata);
+  return dir / "checkpoint";
+}
+
+// What restore_settings throws for a checkpoint whose metadata `key` is `value`.
+std::string metadata_error(const std::string& key, const std::string& value) {
+  TempDir dir("backprop_curve_metadata");
+  const std::string path = checkpoint_of(dir, deterministic(), [&](auto& m) { m[key] = value; });
+  curve::TrainOptions o;
+  return message_of(
+      [&] { curve::restore_settings(path, o, [](const std::string&) { return false; }); });
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(resume_restores_the_runs_settings) {
+  TempDir dir("backprop_curve_settings");
+  curve::TrainOptions saved = deterministic();
+  saved.init.reset();
+  saved.noise = 0.25;
+  saved.aggression = 2.5;
+  saved.seed = 9;
+  saved.n1 = 5;
+  saved.n2 = 4;
+  saved.iterations = 500;
+  saved.optimizer = "momentum";
+  const std::string path = checkpoint_of(dir, saved, {});
+  curve::TrainOptions o;  // the defaults: every setting differs
+  const std::size_t reached =
+      curve::restore_settings(path, o, [](const std::string&) { return false; });
+  BOOST_TEST(reached == 10u);
+  BOOST_TEST(o.noise == 0.25);
+  BOOST_TEST(o.aggression == 2.5);
+  BOOST_TEST(o.seed == 9u);
+  BOOST_TEST(o.n1 == 5u);
+  BOOST_TEST(o.n2 == 4u);
+  BOOST_TEST(o.iterations == 500u);
+  BOOST_TEST(o.optimizer == "momentum");
+  // --iterations on resume is the total to reach.
+  o.iterations = 40;
+  curve::restore_settings(path, o, [](const std::string& flag) { return flag == "--iterations"; });
+  BOOST_TEST(o.iterations == 40u);
+}
+
+BOOST_AUTO_TEST_CASE(resume_names_an_iteration_that_is_not_a_number) {
+  const std::string m = metadata_error("iteration", "abc");
+  BOOST_TEST(m.find("/checkpoint/manifest.json: metadata 'iteration' = 'abc' is not a whole number "
+                    "from 0 to 1000000000") != std::string::npos,
+             m);
+}
+
+BOOST_AUTO_TEST_CASE(resume_names_a_negative_iteration) {
+  const std::string m = metadata_error("iteration", "-7");
+  BOOST_TEST(m.find("manifest.json: metadata 'iteration' = '-7' is negative") != std::string::npos,
+             m);
+}
+
+BOOST_AUTO_TEST_CASE(resume_names_a_huge_iteration) {
+  for (const char* huge : {"99999999999999999999999", "1000000000000"}) {
+    const std::string m = metadata_error("iteration", huge);
+    BOOST_TEST(m.find("metadata 'iteration' = '" + std::string(huge) +
+                      "' is above the limit 1000000000") != std::string::npos,
+               m);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(resume_names_a_layer_size_out_of_bounds) {
+  const std::string m = metadata_error("n1", "0");
+  BOOST_TEST(m.find("metadata 'n1' = '0' is below the minimum 1") != std::string::npos, m);
+}
+
+BOOST_AUTO_TEST_CASE(resume_names_a_non_finite_setting) {
+  const std::string m = metadata_error("aggression", "nan");
+  BOOST_TEST(m.find("metadata 'aggression' = 'nan' is not finite") != std::string::npos, m);
+}
+
+BOOST_AUTO_TEST_CASE(resume_names_raw_bytes_escaped) {
+  const std::string m = metadata_error("noise", "\x1b[31m");
+  BOOST_TEST(m.find("metadata 'noise' = '\\x1b[31m' is not a number") != std::string::npos, m);
+}
+
+BOOST_AUTO_TEST_CASE(resume_names_a_missing_setting) {
+  TempDir dir("backprop_curve_missing");
+  const std::string path = checkpoint_of(dir, deterministic(), [](auto& m) { m.erase("noise"); });
+  curve::TrainOptions o;
+  BOOST_TEST(message_of([&] {
+               curve::restore_settings(path, o, [](const std::string&) { return false; });
+             }) == path +
+                       "/manifest.json: the metadata has no 'noise' (not a checkpoint of a "
+                       "backprop_curve run)");
+}
+
+BOOST_AUTO_TEST_CASE(resume_refuses_a_flag_that_contradicts_the_checkpoint) {
+  TempDir dir("backprop_curve_contradiction");
+  const std::string path = checkpoint_of(dir, deterministic(), {});
+  curve::TrainOptions o;
+  o.noise = 0.5;
+  const auto given_noise = [](const std::string& flag) { return flag == "--noise"; };
+  BOOST_CHECK_THROW(curve::restore_settings(path, o, given_noise), chainrule::examples::UsageError);
+  BOOST_TEST(message_of([&] { curve::restore_settings(path, o, given_noise); }) ==
+             "--noise 0.5 contradicts the checkpoint '" + path +
+                 "' (noise 0); leave the flag out to continue the saved run");
+  o = {};
+  o.n2 = 9;
+  BOOST_TEST(message_of([&] {
+               curve::restore_settings(path, o, [](const std::string& f) { return f == "--n2"; });
+             }).find("--n2 9 contradicts the checkpoint") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(resume_refuses_a_total_below_the_checkpoint) {
+  TempDir dir("backprop_curve_below");
+  const std::string path = checkpoint_of(dir, deterministic(), {});
+  curve::TrainOptions o;
+  o.iterations = 5;
+  BOOST_TEST(message_of([&] {
+               curve::restore_settings(path, o,
+                                       [](const std::string& f) { return f == "--iterations"; });
+             }) == "--iterations 5 is below the checkpoint's iteration 10 ('" + path +
+                       "'): --iterations is the total to reach");
+}
+
+BOOST_AUTO_TEST_CASE(a_periodic_checkpoint_resumes_bit_identically) {
+  for (const double noise : {0.0, 1.0}) {
+    BOOST_TEST_CONTEXT("noise " << noise) {
+      TempDir dir("backprop_curve_every");
+      curve::TrainOptions o = deterministic();
+      o.noise = noise;
+      o.optimizer = noise == 0.0 ? "steepest" : "stochastic";
+      o.seed = 4;
+      o.iterations = 300;
+      curve::CurveTrainer straight(o);
+      const double expected = curve::train(straight, 0, 300, 0, 0).final_cost;
+
+      // Checkpoints every 100 steps; the run is lost at 250 without a final save.
+      curve::CurveTrainer lost(o);
+      curve::train(
+          lost, 0, 300, 0, 0, {}, [&, i = std::size_t{0}]() mutable { return i++ == 250; },
+          [&](std::size_t i) {
+            if (i % 100 == 0) curve::save_run(dir / "checkpoint", lost, i);
+          });
+
+      curve::TrainOptions resumed_options;  // everything from the checkpoint
+      const std::size_t reached = curve::restore_settings(dir / "checkpoint", resumed_options,
+                                                          [](const std::string&) { return false; });
+      BOOST_TEST_REQUIRE(reached == 200u);
+      curve::CurveTrainer resumed(resumed_options);
+      curve::load_run(dir / "checkpoint", resumed);
+      const double cost =
+          curve::train(resumed, reached, resumed_options.iterations - reached, 0, 0).final_cost;
+      BOOST_TEST(cost == expected);
+      const auto a = straight.course_parameters(), b = resumed.course_parameters();
+      for (std::size_t k = 0; k < a.size(); ++k) {
+        BOOST_TEST(a[k].name == b[k].name);
+        BOOST_TEST((a[k].parameter.value() == b[k].parameter.value()), a[k].name << " differs");
+      }
+    }
+  }
 }

@@ -1,5 +1,6 @@
-// SIGINT (issue 8): backprop_curve interrupted with --save writes a checkpoint and exits 130;
-// --resume from it reaches exactly the final cost of an uninterrupted run of the same length.
+// SIGINT and SIGTERM (issues 8, 15): backprop_curve interrupted with --save writes a checkpoint
+// and exits 128 + signal (130, 143); --resume from it reaches exactly the final cost of an
+// uninterrupted run of the same length.
 // Every run of the program is bounded by a timeout (then killed and the test fails).
 #define BOOST_TEST_MODULE hardening_sigint
 #include <boost/test/unit_test.hpp>
@@ -87,15 +88,16 @@ double final_cost(const std::vector<std::string>& args, const std::string& name,
   return out.at("final").at("cost").get<double>();
 }
 
-}  // namespace
+// Interrupts a long run with `signal`; checks the exit code 128 + signal and that resuming
+// from the checkpoint it saved reaches exactly the result of an uninterrupted run.
+void interrupt_and_resume(int signal, const std::string& name) {
+  const fs::path dir = work / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path checkpoint = dir / "checkpoint";
+  const fs::path log = dir / "interrupted.log";
 
-BOOST_AUTO_TEST_CASE(interrupted_run_resumes_to_the_uninterrupted_result) {
-  fs::remove_all(work);
-  fs::create_directories(work);
-  const fs::path checkpoint = work / "checkpoint";
-  const fs::path log = work / "interrupted.log";
-
-  // SIGINT ~0.5 s in. The handler is installed once the network is built; a slow start (a
+  // The signal ~0.5 s in. The handler is installed once the network is built; a slow start (a
   // sanitizer build, a busy machine) may see the signal before it, which ends the program by
   // the signal: then try again with a longer delay. A broken handler fails every attempt.
   std::optional<int> status;
@@ -103,21 +105,21 @@ BOOST_AUTO_TEST_CASE(interrupted_run_resumes_to_the_uninterrupted_result) {
   for (int attempt = 0; attempt < 4; ++attempt, delay *= 3) {
     const pid_t pid = spawn({"--iterations", "200000", "--save", checkpoint.string()}, log);
     std::this_thread::sleep_for(delay);
-    kill(pid, SIGINT);
+    kill(pid, signal);
     status = wait_for(pid, 120s);
-    BOOST_TEST_REQUIRE(status.has_value(), "no exit within 120 s of SIGINT");
-    if (!(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGINT)) break;
+    BOOST_TEST_REQUIRE(status.has_value(), "no exit within 120 s of the signal");
+    if (!(WIFSIGNALED(*status) && WTERMSIG(*status) == signal)) break;
   }
   BOOST_TEST_INFO("log:\n" << read_text(log));
   BOOST_TEST_REQUIRE(WIFEXITED(*status));
-  BOOST_TEST_REQUIRE(WEXITSTATUS(*status) == 130);
+  BOOST_TEST_REQUIRE(WEXITSTATUS(*status) == 128 + signal);
 
   // Where the interrupt landed, from the checkpoint's manifest.
   BOOST_TEST_REQUIRE(fs::exists(checkpoint / "manifest.json"));
   const nlohmann::json manifest = nlohmann::json::parse(read_text(checkpoint / "manifest.json"));
   const std::size_t reached =
       std::stoul(manifest.at("metadata").at("iteration").get<std::string>());
-  BOOST_TEST_MESSAGE("interrupted at iteration " << reached);
+  BOOST_TEST_MESSAGE(name << ": interrupted at iteration " << reached);
   BOOST_TEST_REQUIRE(reached < 200000u);
   BOOST_TEST(read_text(log).find("interrupted at iteration " + std::to_string(reached)) !=
              std::string::npos);
@@ -125,8 +127,18 @@ BOOST_AUTO_TEST_CASE(interrupted_run_resumes_to_the_uninterrupted_result) {
   // N beyond the interrupt: the resumed run has work left to do.
   const std::size_t n = reached + 500;
   const std::string iterations = std::to_string(n);
-  const double resumed =
-      final_cost({"--resume", checkpoint.string(), "--iterations", iterations}, "resumed", n);
-  const double uninterrupted = final_cost({"--iterations", iterations}, "uninterrupted", n);
+  const double resumed = final_cost({"--resume", checkpoint.string(), "--iterations", iterations},
+                                    name + "_resumed", n);
+  const double uninterrupted = final_cost({"--iterations", iterations}, name + "_uninterrupted", n);
   BOOST_TEST(resumed == uninterrupted);  // exactly: the same steps from the same state
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(interrupted_run_resumes_to_the_uninterrupted_result) {
+  interrupt_and_resume(SIGINT, "sigint");  // Ctrl-C: exit code 130
+}
+
+BOOST_AUTO_TEST_CASE(terminated_run_saves_and_resumes_like_an_interrupted_one) {
+  interrupt_and_resume(SIGTERM, "sigterm");  // kill, a batch system's stop: exit code 143
 }
