@@ -42,13 +42,16 @@ int main(int argc, char** argv) {
       "its numbers checked. With --plot-dir it also draws one figure per topic of the course."};
   std::string plot_dir, plot_file;
   app.add_option("--plot-dir", plot_dir,
-                 "Draw one figure per topic of the course into DIR (PNG; created if missing) and "
-                 "print which file shows what")
+                 "Also draw one figure per topic of the course into DIR (created if missing)")
       ->type_name("DIR");
   app.add_option("--plot", plot_file,
                  "Draw the Taylor error against the step into FILE (.png or .svg)")
       ->type_name("FILE");
   app.footer(
+      "Figures of --plot-dir: rise over run (week 1); the sandpit, contours, gradients and\n"
+      "steepest descent (weeks 2-3); a network's computation graph (week 3: DOT text, and a PNG\n"
+      "when graphviz's dot is on PATH); Taylor series (week 4); Newton-Raphson and Lagrange\n"
+      "multipliers (week 5); linear and non-linear regression (week 6).\n"
       "Exit codes: 0 every check passed; 1 a check failed or an output could not be written;\n"
       "2 a usage error (unknown option, bad value).\n"
       "Example: calculus_tour --plot-dir gallery   (the figures of docs/gallery.md)");

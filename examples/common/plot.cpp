@@ -33,6 +33,8 @@ Figure::Figure(std::string title, std::string x_label, std::string y_label)
     : title_(std::move(title)), x_label_(std::move(x_label)), y_label_(std::move(y_label)) {}
 
 Figure::~Figure() = default;
+Figure::Figure(Figure&&) noexcept = default;
+Figure& Figure::operator=(Figure&&) noexcept = default;
 
 void Figure::limits(double x_min, double x_max, double y_min, double y_max) {
   fixed_limits_ = true;
@@ -381,6 +383,7 @@ void save_side_by_side(const std::string& file, const std::vector<const Figure*>
   plscol0a(15, 0, 0, 0, 1.0);       // black axes and text
   plssub(static_cast<PLINT>(panels.size()), 1);
   plinit();
+  if (panels.size() > 1) plschr(0.0, 0.85);  // narrower panels: smaller text, more plot
   for (const Figure* panel : panels) panel->draw(width, height, panels.size());
   plend1();
 }
@@ -432,13 +435,16 @@ std::filesystem::path find_on_path(const std::string& program) {
 }
 
 void render_dot(const std::filesystem::path& dot_program, const std::string& dot_file,
-                const std::string& png_file) {
+                const std::string& png_file, bool left_to_right) {
   // Absolute paths, so that a file name starting with '-' is never read as an option.
   const std::string program = dot_program.string();
   const std::string input = std::filesystem::absolute(dot_file).string();
   const std::string output = "-o" + std::filesystem::absolute(png_file).string();
-  std::vector<char*> argv{const_cast<char*>(program.c_str()), const_cast<char*>("-Tpng"),
-                          const_cast<char*>(output.c_str()), const_cast<char*>(input.c_str()),
+  std::vector<char*> argv{const_cast<char*>(program.c_str()),
+                          const_cast<char*>(left_to_right ? "-Grankdir=LR" : "-Grankdir=TB"),
+                          const_cast<char*>("-Tpng"),
+                          const_cast<char*>(output.c_str()),
+                          const_cast<char*>(input.c_str()),
                           nullptr};
   pid_t pid = 0;
   const int spawn_error =

@@ -88,6 +88,8 @@ class Figure {
 
  public:
   ~Figure();
+  Figure(Figure&&) noexcept;
+  Figure& operator=(Figure&&) noexcept;
   Figure(const Figure&) = delete;
   Figure& operator=(const Figure&) = delete;
 };
@@ -106,8 +108,9 @@ void prepare_output_directory(const std::filesystem::path& dir);
 std::filesystem::path find_on_path(const std::string& program);
 
 /// Renders a Graphviz DOT file as PNG with the `dot` program at `dot_program` (run directly,
-/// no shell). Throws std::runtime_error when dot cannot run or fails.
+/// no shell), top to bottom or left to right. Throws std::runtime_error when dot cannot run
+/// or fails.
 void render_dot(const std::filesystem::path& dot_program, const std::string& dot_file,
-                const std::string& png_file);
+                const std::string& png_file, bool left_to_right = false);
 
 }  // namespace chainrule::plot

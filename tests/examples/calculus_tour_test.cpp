@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,11 @@ Run run(const std::string& arguments, const std::string& environment = "") {
 
 std::string quoted(const std::string& path) { return "'" + path + "'"; }
 
+int run_shell(const std::string& command) {
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 struct PngSize {
   bool valid = false;
   unsigned width = 0, height = 0;
@@ -72,9 +79,20 @@ struct Expected {
 
 // The figures drawn with PLplot and their sizes in pixels.
 const std::vector<Expected> figures{
-    {"week1_rise_over_run.png", 1200, 520},
-    {"weeks2-3_sandpit.png", 760, 700},
+    {"week1_rise_over_run.png", 1200, 520},       {"weeks2-3_sandpit.png", 760, 700},
+    {"week4_taylor_series.png", 1200, 520},       {"week5_newton_raphson.png", 1200, 520},
+    {"week5_lagrange_multipliers.png", 760, 700}, {"week6_regression.png", 1200, 520},
 };
+
+const std::string graph_dot = "week3_computation_graph.dot";
+const std::string graph_png = "week3_computation_graph.png";
+
+bool dot_on_path() { return run_shell("command -v dot >/dev/null 2>&1") == 0; }
+
+std::string read(const fs::path& file) {
+  std::ifstream in(file);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
 
 void expect_figure(const Run& r, const fs::path& dir, const Expected& figure) {
   const std::string path = (dir / figure.file).string();
@@ -97,10 +115,40 @@ BOOST_AUTO_TEST_CASE(plot_dir_draws_every_figure_into_a_new_directory) {
   const Run r = run("--plot-dir " + quoted(dir.string()));
   BOOST_TEST_REQUIRE(r.exit_code == 0, r.output);
   for (const Expected& figure : figures) expect_figure(r, dir, figure);
-  BOOST_TEST(contains(r.output, "(week 1)"));
-  BOOST_TEST(contains(r.output, "(weeks 2-3)"));
+  for (const char* week :
+       {"(week 1)", "(weeks 2-3)", "(week 3", "(week 4)", "(week 5)", "(week 6)"}) {
+    BOOST_TEST(contains(r.output, week), week);
+  }
+  // The computation graph: DOT text always, a PNG drawn by graphviz when it is installed.
+  BOOST_TEST(contains(r.output, "wrote " + (dir / graph_dot).string() + ": "));
+  BOOST_TEST(contains(read(dir / graph_dot), "digraph"));
+  BOOST_TEST(contains(read(dir / graph_dot), "sigmoid"));
+  if (dot_on_path()) {
+    BOOST_TEST(contains(r.output, "wrote " + (dir / graph_png).string() + ": "));
+    const PngSize size = png_size((dir / graph_png).string());
+    BOOST_TEST(size.valid);
+    BOOST_TEST(size.width > size.height);  // drawn left to right
+    BOOST_TEST(fs::file_size(dir / graph_png) < 150'000u);
+  } else {
+    BOOST_TEST_MESSAGE("graphviz's dot is not on PATH: the PNG of the graph is not checked");
+  }
   BOOST_TEST(contains(r.output, "checks passed."));
   BOOST_TEST(!contains(r.output, "check failed"));
+}
+
+BOOST_AUTO_TEST_CASE(without_graphviz_the_graph_is_written_as_dot_and_the_program_says_so) {
+  TempDir temp("calculus_tour_no_dot");
+  const fs::path empty_path = temp.path / "bin";  // a PATH with no dot in it
+  fs::create_directory(empty_path);
+  const fs::path dir = temp.path / "gallery";
+  const Run r =
+      run("--plot-dir " + quoted(dir.string()), "env PATH=" + quoted(empty_path.string()));
+  BOOST_TEST_REQUIRE(r.exit_code == 0, r.output);
+  BOOST_TEST(contains(r.output, "wrote " + (dir / graph_dot).string() + ": "));
+  BOOST_TEST(contains(r.output, "graphviz's dot is not on PATH"));
+  BOOST_TEST(contains(r.output, "dot -Tpng"));
+  BOOST_TEST(!fs::exists(dir / graph_png));
+  for (const Expected& figure : figures) expect_figure(r, dir, figure);  // the others still drawn
 }
 
 BOOST_AUTO_TEST_CASE(default_run_prints_the_tour_and_its_checked_numbers) {
