@@ -9,6 +9,7 @@
 #include <random>
 
 #include <xtensor/xbuilder.hpp>
+#include <xtensor/xview.hpp>
 
 #include <chainrule/autodiff.hpp>
 
@@ -262,6 +263,91 @@ BOOST_AUTO_TEST_CASE(hvp_and_jvp_equal_the_products_with_the_full_matrices) {
     expect_close(ad::hvp(network, x, w), times(network_hessian(x), w), tol, "hvp of network");
     expect_close(ad::jvp(hidden, x, w), times(hidden_jacobian(x), w), tol, "jvp of hidden");
   }
+}
+
+// g(a, B) = Σ (B·a)² · a₀ with a (2,) and B (3, 2): mixed blocks, none of them zero.
+ad::Var two_input_scalar(const std::vector<ad::Var>& v) {
+  const ad::Var Ba = ad::matmul(v[1], ad::reshape(v[0], {2, 1}));
+  return ad::sum(ad::square(Ba)) * at(v[0], 0);
+}
+
+// The same g as a function of one vector packing (a, B): the reference for the blocks.
+ad::Var two_input_packed(const ad::Var& packed) {
+  return two_input_scalar(
+      {ad::slice(packed, 0, 0, 2), ad::reshape(ad::slice(packed, 0, 2, 8), {3, 2})});
+}
+
+// F(a, B) = B·a + sin(a)ᵀ·1: a vector of three, depending on both inputs.
+ad::Var two_input_map(const std::vector<ad::Var>& v) {
+  const ad::Var Ba = ad::reshape(ad::matmul(v[1], ad::reshape(v[0], {2, 1})), {3});
+  return Ba + ad::sum(ad::sin(v[0]));
+}
+
+ad::Tensor pack(const ad::Tensor& a, const ad::Tensor& B) {
+  ad::Tensor packed = xt::zeros<double>({a.size() + B.size()});
+  std::copy(a.begin(), a.end(), packed.begin());
+  std::copy(B.begin(), B.end(), packed.begin() + static_cast<std::ptrdiff_t>(a.size()));
+  return packed;
+}
+
+// The rows [r0, r0 + rows) and columns [c0, c0 + cols) of m.
+ad::Tensor block(const ad::Tensor& m, std::size_t r0, std::size_t rows, std::size_t c0,
+                 std::size_t cols) {
+  ad::Tensor out = xt::zeros<double>({rows, cols});
+  for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t j = 0; j < cols; ++j) out(i, j) = m(r0 + i, c0 + j);
+  }
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(several_inputs_give_hessian_blocks_and_products_per_input) {
+  const ad::Tensor a{0.7, -1.3};
+  const ad::Tensor B = random_like(xt::zeros<double>({3, 2}), 11);
+  const ad::Tensor full = ad::hessian(two_input_packed, pack(a, B));  // (8, 8)
+
+  const auto blocks = ad::hessian(two_input_scalar, {a, B});
+  BOOST_TEST_REQUIRE(blocks.size() == 2u);
+  expect_close(blocks[0][0], block(full, 0, 2, 0, 2), tol, "block (a, a)");
+  expect_close(blocks[0][1], block(full, 0, 2, 2, 6), tol, "block (a, B)");
+  expect_close(blocks[1][0], block(full, 2, 6, 0, 2), tol, "block (B, a)");
+  expect_close(blocks[1][1], block(full, 2, 6, 2, 6), tol, "block (B, B)");
+  expect_close(blocks[1][0], xt::transpose(blocks[0][1]), 0.0, "blocks are exactly symmetric");
+
+  for (unsigned seed : {21u, 22u}) {
+    const ad::Tensor u = random_like(a, seed);
+    const ad::Tensor U = random_like(B, seed + 50);
+    const ad::Tensor product = times(full, pack(u, U));
+    const auto hu = ad::hvp(two_input_scalar, {a, B}, {u, U});
+    BOOST_TEST_REQUIRE(hu.size() == 2u);
+    expect_close(hu[0], xt::view(product, xt::range(0, 2)), tol, "hvp, part along a");
+    ad::Tensor along_B = xt::view(product, xt::range(2, 8));
+    along_B.reshape({3, 2});
+    expect_close(hu[1], along_B, tol, "hvp, part along B (shaped like B)");
+
+    const auto J = ad::jacobian(two_input_map, {a, B});
+    ad::Tensor expected = times(J[0], u) + times(J[1], U);
+    expect_close(ad::jvp(two_input_map, {a, B}, {u, U}), expected, tol, "jvp of two inputs");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(several_inputs_misuse_names_the_direction) {
+  const ad::Tensor a{0.7, -1.3};
+  const ad::Tensor B = xt::ones<double>({3, 2});
+  const auto message = [](auto&& call) {
+    try {
+      call();
+    } catch (const ad::ShapeError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no ShapeError");
+  };
+  const std::string few = message([&] { ad::hvp(two_input_scalar, {a, B}, {a}); });
+  BOOST_TEST(few.find("hvp: 1 directions given for 2 inputs") != std::string::npos, few);
+  const std::string shape = message([&] { ad::jvp(two_input_map, {a, B}, {a, a}); });
+  BOOST_TEST(
+      shape.find("jvp: direction 1 has shape (2,), input 1 has shape (3, 2)") != std::string::npos,
+      shape);
+  BOOST_CHECK_THROW(ad::hessian(two_input_map, {a, B}), ad::ShapeError);  // three outputs
 }
 
 BOOST_AUTO_TEST_CASE(misuse_is_reported_with_shapes) {

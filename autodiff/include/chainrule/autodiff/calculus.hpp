@@ -38,4 +38,24 @@ CHAINRULE_AUTODIFF_EXPORT Tensor hvp(const Function1& g, const Tensor& x, const 
 /// Jacobian of f times u (u shaped like x), shaped like f(x), without forming the Jacobian.
 CHAINRULE_AUTODIFF_EXPORT Tensor jvp(const Function1& f, const Tensor& x, const Tensor& u);
 
+/// The Hessian of a one-element g of several inputs, as blocks: `blocks[i][j]` is
+/// ∂²g/∂x_i∂x_j, shape (inputs[i].size(), inputs[j].size()), and `blocks[j][i]` its transpose.
+/// @code
+/// // g(a, b) = a²·b: blocks {{2b, 2a}, {2a, 0}}
+/// auto h = ad::hessian([](const std::vector<ad::Var>& v) { return ad::sum(v[0] * v[0] * v[1]); },
+///                      {ad::Tensor{3.0}, ad::Tensor{2.0}});  // h[0][1] == {{6.0}}
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT std::vector<std::vector<Tensor>> hessian(
+    const FunctionN& g, const std::vector<Tensor>& inputs);
+/// The Hessian of a one-element g of several inputs times the direction (u_0, u_1, …), one
+/// tensor per input: result i is Σ_j ∂²g/∂x_i∂x_j · u_j, shaped like inputs[i]. No Hessian is
+/// formed: one recorded sweep and one sweep over it.
+CHAINRULE_AUTODIFF_EXPORT std::vector<Tensor> hvp(const FunctionN& g,
+                                                  const std::vector<Tensor>& inputs,
+                                                  const std::vector<Tensor>& directions);
+/// The Jacobian of f of several inputs times the direction (u_0, u_1, …): Σ_i ∂f/∂x_i · u_i,
+/// shaped like f's result (a directional derivative, forward mode by two reverse sweeps).
+CHAINRULE_AUTODIFF_EXPORT Tensor jvp(const FunctionN& f, const std::vector<Tensor>& inputs,
+                                     const std::vector<Tensor>& directions);
+
 }  // namespace chainrule::ad
