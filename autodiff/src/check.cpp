@@ -10,6 +10,7 @@
 #include <xtensor/xrandom.hpp>
 
 #include "chainrule/autodiff/functional.hpp"
+#include "chainrule/autodiff/grad_mode.hpp"
 #include "chainrule/autodiff/ops.hpp"
 #include "chainrule/autodiff/tape.hpp"
 
@@ -27,6 +28,7 @@ std::vector<Var> leaves(const std::vector<Tensor>& inputs) {
 Tensor evaluate(const FunctionN& f, const std::vector<Tensor>& inputs) {
   Tape tape;
   TapeScope scope(tape);
+  EnableGradGuard recording;  // differentiates what it records, even under NoGradGuard
   return f(leaves(inputs)).value();
 }
 
@@ -35,6 +37,7 @@ std::vector<xt::xtensor<double, 2>> autodiff_jacobians(const FunctionN& f,
                                                        const std::vector<Tensor>& inputs) {
   Tape tape;
   TapeScope scope(tape);
+  EnableGradGuard recording;  // differentiates what it records, even under NoGradGuard
   const std::vector<Var> vars = leaves(inputs);
   const Var y = f(vars);
   const std::size_t outputs = y.size();
@@ -117,6 +120,7 @@ GradcheckReport gradgradcheck_report(const FunctionN& f, const std::vector<Tenso
   {
     Tape tape;
     TapeScope scope(tape);
+    EnableGradGuard recording;  // differentiates what it records, even under NoGradGuard
     const std::vector<Var> vars = leaves(inputs);
     const Var s = sum(f(vars) * constant(u));
     const std::vector<Var> plain = grad(s, vars);
@@ -129,9 +133,8 @@ GradcheckReport gradgradcheck_report(const FunctionN& f, const std::vector<Tenso
         if (!(error <= options.atol + options.rtol * std::abs(b.data()[e]))) {
           std::ostringstream message;
           message.precision(12);
-          message << "gradgradcheck: input " << i << ", entry " << e
-                  << ": create_graph gradient " << a.data()[e] << " vs ordinary gradient "
-                  << b.data()[e];
+          message << "gradgradcheck: input " << i << ", entry " << e << ": create_graph gradient "
+                  << a.data()[e] << " vs ordinary gradient " << b.data()[e];
           return {false, error, message.str()};
         }
       }

@@ -43,6 +43,7 @@ struct ParameterData {
   Tensor value;
   Tensor grad;
   std::string name;
+  bool requires_grad = true;  // false: frozen, recorded as a constant
 };
 
 enum class LeafKind : std::uint8_t { variable, constant, parameter };
@@ -129,6 +130,10 @@ class TapeImpl {
   Tape* owner_;
   TapeSlot* slot_;
 };
+
+/// False while a NoGradGuard of this thread is alive: operations then record constants.
+/// (constinit: read without a thread-local wrapper call on every recorded operation.)
+extern thread_local constinit bool grad_mode;
 
 /// The one tape shared by the operands of an operation; throws TapeError when they come
 /// from different tapes.

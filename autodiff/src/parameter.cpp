@@ -32,6 +32,10 @@ void Parameter::zero_grad() {
   }
 }
 
+void Parameter::set_requires_grad(bool enabled) { data_->requires_grad = enabled; }
+
+bool Parameter::requires_grad() const { return data_->requires_grad; }
+
 Var Parameter::var() const { return var(current_tape()); }
 
 Var Parameter::var(Tape& tape) const {
@@ -40,7 +44,7 @@ Var Parameter::var(Tape& tape) const {
   detail::Node& n = impl.node(index);
   n.parameter = data_;
   n.leaf = detail::LeafKind::parameter;
-  n.requires_grad = true;
+  n.requires_grad = data_->requires_grad;
   detail::check_finite(data_->value, "parameter", "value");
   return impl.handle(index);
 }

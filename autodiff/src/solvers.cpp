@@ -16,6 +16,7 @@
 #include "chainrule/autodiff/calculus.hpp"
 #include "chainrule/autodiff/errors.hpp"
 #include "chainrule/autodiff/functional.hpp"
+#include "chainrule/autodiff/grad_mode.hpp"
 #include "chainrule/autodiff/ops.hpp"
 #include "chainrule/autodiff/tape.hpp"
 
@@ -192,6 +193,7 @@ TaylorModel taylor(const Function1& f, const Tensor& point, int order) {
   {
     Tape tape;
     TapeScope scope(tape);
+    EnableGradGuard recording;  // differentiates what it records, even under NoGradGuard
     const Var x = variable(point);
     const Var y = f(x);
     require_one_element(y.value(), "taylor", "f");
@@ -257,6 +259,7 @@ LagrangeResult lagrange_multipliers(const Function1& f, const Function1& g, cons
   {
     Tape tape;
     TapeScope scope(tape);
+    EnableGradGuard recording;  // differentiates what it records, even under NoGradGuard
     const Var x = constant(x0);
     require_one_element(f(x).value(), "lagrange_multipliers", "f");
     m = g(x).size();
@@ -288,6 +291,7 @@ LagrangeResult lagrange_multipliers(const Function1& f, const Function1& g, cons
   {
     Tape tape;
     TapeScope scope(tape);
+    EnableGradGuard recording;  // differentiates what it records, even under NoGradGuard
     const Var x = constant(result.x);
     result.value = f(x).item();
     result.constraint = flat(g(x).value());

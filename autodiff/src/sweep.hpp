@@ -165,6 +165,7 @@ Var record(std::span<const Var* const> operands, const OpParams& params, Compute
     n.inputs.push_back(i);
     n.requires_grad = n.requires_grad || tape.node(i).requires_grad;
   }
+  n.requires_grad = n.requires_grad && grad_mode;  // under NoGradGuard: a constant
   try {
     compute(n);
     // n.name(): a user Function is reported by its own name, not as "function".

@@ -5,6 +5,7 @@
 #include <xtensor/xbuilder.hpp>
 
 #include "chainrule/autodiff/errors.hpp"
+#include "chainrule/autodiff/ops.hpp"
 #include "node.hpp"
 #include "sweep.hpp"
 
@@ -107,5 +108,38 @@ Var variable(Tensor&& value) { return make_leaf(std::move(value), detail::LeafKi
 Var constant(const Tensor& value) { return make_leaf(value, detail::LeafKind::constant); }
 Var constant(Tensor&& value) { return make_leaf(std::move(value), detail::LeafKind::constant); }
 Var constant(double value) { return constant(Tensor(value)); }
+
+Var Var::at(std::initializer_list<ElementIndex> index) const {
+  const Shape shape = shape_of(detail::value_of(*this, "at"));
+  const auto describe = [&] {
+    std::string text = "(";
+    for (const ElementIndex& i : index) {
+      if (text.size() > 1) text += ", ";
+      text += i.too_large() ? std::to_string(static_cast<std::uintmax_t>(i.value()))
+                            : std::to_string(i.value());
+    }
+    return text + ")";
+  };
+  if (index.size() != shape.size()) {
+    throw ShapeError("chainrule: at: index " + describe() + " has " + std::to_string(index.size()) +
+                     " entries for a Var of shape " + to_string(shape) + " (one per dimension)");
+  }
+  // Slice each axis down to the element, then drop the unit axes: composed from
+  // differentiable ops, so the gradient (and its derivatives) come for free.
+  Var element = *this;
+  std::size_t axis = 0;
+  for (const ElementIndex& i : index) {
+    const auto extent = static_cast<std::intmax_t>(shape[axis]);
+    const std::intmax_t position = i.value() < 0 ? i.value() + extent : i.value();
+    if (i.too_large() || position < 0 || position >= extent) {
+      throw ShapeError("chainrule: at: index " + describe() + " is out of range for shape " +
+                       to_string(shape));
+    }
+    const auto begin = static_cast<std::size_t>(position);
+    element = slice(element, axis, begin, begin + 1);
+    ++axis;
+  }
+  return reshape(element, {});
+}
 
 }  // namespace chainrule::ad

@@ -42,6 +42,16 @@ class CHAINRULE_AUTODIFF_EXPORT Parameter {
   /// The value's number of elements.
   std::size_t size() const;
 
+  /// Freezes (false) or unfreezes (true) the parameter: a frozen one is recorded as a
+  /// constant, so no gradient reaches it and `backward()` leaves its `grad()` alone.
+  /// Optimizers skip frozen parameters.
+  /// @code
+  /// encoder_weight.set_requires_grad(false);  // fine-tune the rest only
+  /// @endcode
+  void set_requires_grad(bool enabled);
+  /// False when frozen by `set_requires_grad(false)`.
+  bool requires_grad() const;
+
   /// A leaf on the current tape that reads `value()` and accumulates into `grad()`.
   Var var() const;
   /// The same on a given tape.

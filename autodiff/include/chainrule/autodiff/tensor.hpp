@@ -3,6 +3,7 @@
 /// The value type of chainrule: an n-dimensional array of doubles (xtensor).
 
 #include <cstddef>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -29,5 +30,18 @@ CHAINRULE_AUTODIFF_EXPORT Shape shape_of(const Tensor& tensor);
 /// addressed (more than PTRDIFF_MAX bytes). Every API that takes a shape from outside checks
 /// it with this before allocating or comparing sizes.
 CHAINRULE_AUTODIFF_EXPORT std::size_t element_count(const Shape& shape, const char* op);
+
+/// The course's column vector: `column({1.0, 2.0, 3.0})` has shape (3, 1). (Written as
+/// `Tensor{{1.0}, {2.0}, {3.0}}` the same column is ambiguous to the compiler for two entries.)
+/// @code
+/// ad::Tensor a0 = ad::column({0.5, -1.0});  // (2, 1)
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Tensor column(std::initializer_list<double> entries);
+/// The same from a vector of any length.
+CHAINRULE_AUTODIFF_EXPORT Tensor column(const std::vector<double>& entries);
+/// A row vector: `row({1.0, 2.0, 3.0})` has shape (1, 3).
+CHAINRULE_AUTODIFF_EXPORT Tensor row(std::initializer_list<double> entries);
+/// The same from a vector of any length.
+CHAINRULE_AUTODIFF_EXPORT Tensor row(const std::vector<double>& entries);
 
 }  // namespace chainrule::ad

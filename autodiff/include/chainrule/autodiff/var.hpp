@@ -2,7 +2,9 @@
 /// @file
 /// `Var`: a handle to one tensor recorded on a tape.
 
+#include <concepts>
 #include <cstdint>
+#include <initializer_list>
 #include <string_view>
 
 #include "chainrule/autodiff/export.hpp"
@@ -15,6 +17,28 @@ namespace detail {
 struct TapeSlot;
 class TapeImpl;
 }  // namespace detail
+
+/// One index of `Var::at`: any integer type; negative indices count from the end (numpy).
+class ElementIndex {
+ public:
+  template <std::integral T>
+  ElementIndex(T i) noexcept  // NOLINT(google-explicit-constructor): `v.at({i, j})`
+      : value_(static_cast<std::intmax_t>(i)), too_large_(exceeds_intmax(i)) {}
+  std::intmax_t value() const { return value_; }
+  bool too_large() const { return too_large_; }
+
+ private:
+  template <std::integral T>
+  static constexpr bool exceeds_intmax(T i) noexcept {
+    if constexpr (std::unsigned_integral<T>) {
+      return static_cast<std::uintmax_t>(i) > static_cast<std::uintmax_t>(INTMAX_MAX);
+    } else {
+      return false;
+    }
+  }
+  std::intmax_t value_;
+  bool too_large_;
+};
 
 /// A handle to a value recorded on a tape: a leaf (`variable`, `constant`, `Parameter::var`)
 /// or the result of an operation. Copying a Var copies the handle, not the tensor.
@@ -42,6 +66,15 @@ class CHAINRULE_AUTODIFF_EXPORT Var {
   std::size_t dimension() const;
   /// The single element of a one-element Var.
   double item() const;
+
+  /// The element at `index` (one index per dimension; negative ones count from the end) as a
+  /// 0-d Var, differentiable: its gradient lands in that element only. An index out of
+  /// range throws ShapeError naming the index and the shape.
+  /// @code
+  /// ad::Var W = ad::variable(ad::Tensor{{1.0, 2.0}, {3.0, 4.0}});
+  /// ad::Var w12 = W.at({0, 1});  // 2.0; d w12 / dW = {{0, 1}, {0, 0}}
+  /// @endcode
+  Var at(std::initializer_list<ElementIndex> index) const;
 
   /// True when a gradient flows to this Var (a `variable` or anything computed from one).
   bool requires_grad() const;
