@@ -47,22 +47,23 @@ inline void check_broadcast(const Tensor& a, const Tensor& b, const char* op) {
 }
 
 /// Records Rule on a and b (numpy broadcasting) with plain loops over the scalar `op`;
-/// `compute` (an xtensor expression) only beyond the kernel's rank limit.
-template <class Rule, class Compute, class Op>
-Var binary(const Var& a, const Var& b, Compute compute, Op op, const OpParams& params = {}) {
+/// `compute` (an xtensor expression) only beyond the kernel's rank limit. `params`: the
+/// rule's Params, for a rule that has them.
+template <class Rule, class Compute, class Op, class... Params>
+Var binary(const Var& a, const Var& b, Compute compute, Op op, const Params&... params) {
   const Tensor& av = value_of(a, Rule::name);
   const Tensor& bv = value_of(b, Rule::name);
   check_broadcast(av, bv, Rule::name);
-  return record<Rule>({&a, &b}, params, [&](Node& n) {
+  return record<Rule>({&a, &b}, params..., [&](Node& n) {
     if (!broadcast_binary(av, bv, n.value, op)) compute(av, bv, n.value);
   });
 }
 
 /// Records Rule on x, its value computed elementwise by the scalar `op`.
-template <class Rule, class Op>
-Var unary(const Var& x, Op op, const OpParams& params = {}) {
+template <class Rule, class Op, class... Params>
+Var unary(const Var& x, Op op, const Params&... params) {
   const Tensor& xv = value_of(x, Rule::name);
-  return record<Rule>({&x}, params, [&](Node& n) { map_unary(xv, n.value, op); });
+  return record<Rule>({&x}, params..., [&](Node& n) { map_unary(xv, n.value, op); });
 }
 
 }  // namespace chainrule::ad::detail

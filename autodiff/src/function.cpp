@@ -28,14 +28,8 @@ struct Custom {
     Node& n = s.node();
     std::vector<Var> inputs;
     for (std::uint32_t i : n.inputs) inputs.push_back(tape.handle(i));
-    Var grad_output;
-    if constexpr (S::records) {
-      grad_output = s.grad();
-    } else {
-      grad_output = detail::record_constant(tape, s.grad());
-    }
     const std::vector<Var> grads =
-        n.extras->function->backward(grad_output, inputs, tape.handle(s.index()));
+        n.extras->function->backward(s.recorded_grad(), inputs, tape.handle(s.index()));
     if (grads.size() != inputs.size()) {
       throw Error("chainrule: " + n.extras->label + ": backward returned " +
                   std::to_string(grads.size()) + " gradients for " + std::to_string(inputs.size()) +
@@ -44,11 +38,7 @@ struct Custom {
     for (std::size_t k = 0; k < grads.size(); ++k) {
       if (!grads[k].valid() || !s.needs(k)) continue;
       check_gradient(n, k, s.tape().node(n.inputs[k]).val(), grads[k].value());
-      if constexpr (S::records) {
-        s.accumulate(k, grads[k]);
-      } else {
-        s.accumulate(k, grads[k].value());
-      }
+      s.accumulate(k, grads[k]);
     }
   }
 };
@@ -62,7 +52,7 @@ Var apply(std::unique_ptr<Function> function, const std::vector<Var>& inputs) {
   for (const Var& v : inputs) operands.push_back(&v);
   std::string label = function->name();
   Tensor value = function->forward(inputs);
-  return detail::record<Custom>(operands, {}, [&](Node& n) {
+  return detail::record<Custom>(operands, [&](Node& n) {
     n.value = std::move(value);
     n.extra().label = std::move(label);
     n.extra().function = std::move(function);

@@ -2,10 +2,13 @@
 // Internal: how a tape stores what it records.
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <boost/container/small_vector.hpp>
@@ -28,15 +31,17 @@ struct OpRule {
   void (*backward_graph)(GraphSweep&);
 };
 
-/// The few numbers an operation's backward needs besides tensors.
-struct OpParams {
-  double a = 0.0;
-  double b = 0.0;
-  std::size_t axis = 0;
-  std::size_t begin = 0;
-  std::size_t end = 0;
-  std::size_t extent = 0;
-  bool keepdims = false;
+/// An operation's own parameters: each rule declares `struct Params` (named fields: a clip's
+/// bounds, a slice's axis and window) and reads them back with `s.params<Params>()`. Stored
+/// in the node's inline bytes, so recording one allocates nothing; a rule whose parameters
+/// are larger or not trivially copyable (a list of axes) gets them kept beside the node.
+struct RuleParams {
+  static constexpr std::size_t capacity = 24;
+  template <class P>
+  static constexpr bool fits_inline = std::is_trivially_copyable_v<P> && sizeof(P) <= capacity &&
+                                      alignof(P) <= alignof(double);
+
+  alignas(double) std::byte bytes[capacity];
 };
 
 struct ParameterData {
@@ -55,6 +60,7 @@ struct NodeExtras {
   Tensor aux;   // tensor data an operation's backward needs (where's condition)
   std::unique_ptr<Function> function;  // user-defined operation
   std::string label;                   // its name, kept for op_name()
+  std::shared_ptr<const void> params;  // a rule's Params too big for RuleParams
 };
 
 /// One recorded value. Nodes are reused after Tape::clear(): their tensors keep their
@@ -66,7 +72,7 @@ struct Node {
   std::unique_ptr<NodeExtras> extras;        // created on first use, kept for reuse
   const OpRule* rule = nullptr;              // nullptr for leaves
   boost::container::small_vector<std::uint32_t, 2> inputs;
-  OpParams params;
+  RuleParams params;
   LeafKind leaf = LeafKind::constant;
   bool requires_grad = false;
   bool has_adjoint = false;  // sweep scratch: an adjoint reached this node
@@ -80,6 +86,24 @@ struct Node {
   bool is_function() const { return extras && extras->function; }
   const Tensor& val() const { return parameter ? parameter->value : value; }
   const char* name() const;
+
+  /// Stores a rule's parameters (see RuleParams).
+  template <class P>
+  void set_params(const P& p) {
+    if constexpr (RuleParams::fits_inline<P>) {
+      ::new (static_cast<void*>(params.bytes)) P(p);
+    } else {
+      extra().params = std::make_shared<const P>(p);
+    }
+  }
+  template <class P>
+  const P& get_params() const {
+    if constexpr (RuleParams::fits_inline<P>) {
+      return *std::launder(reinterpret_cast<const P*>(params.bytes));
+    } else {
+      return *static_cast<const P*>(extras->params.get());
+    }
+  }
 };
 
 /// A tape's identity as Vars see it. Slots are never freed (a destroyed tape's slot is

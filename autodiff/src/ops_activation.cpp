@@ -15,7 +15,6 @@ namespace {
 
 using detail::logistic;
 using detail::mask_constant;
-using detail::OpParams;
 using detail::positive_mask;
 using detail::unary;
 
@@ -36,28 +35,51 @@ Var nonpositive_part(const Var& x) {
   return x * mask_constant(x, xt::cast<double>(x.value() <= 0.0));
 }
 
-struct LeakyRelu {  // params.a: the slope for x ≤ 0
+}  // namespace
+
+namespace {
+struct LeakyRelu {
   static constexpr const char* name = "leaky_relu";
+  struct Params {
+    double slope;  // for x ≤ 0
+  };
   template <class S>
   static void backward(S& s) {
-    const double slope = s.params().a;
+    const double slope = s.template params<Params>().slope;
     if (s.needs(0)) s.accumulate(0, s.grad() * (slope + (1.0 - slope) * positive_mask(s.in(0))));
   }
 };
+}  // namespace
 
-// params.a: α. d/dx = 1 for x > 0, αeˣ for x ≤ 0 (not out + α: it cancels for x ≪ 0).
+Var leaky_relu(const Var& x, double slope) {
+  return unary<LeakyRelu>(
+      x, [=](double v) { return v > 0.0 ? v : slope * v; }, LeakyRelu::Params{slope});
+}
+
+namespace {
+// d/dx = 1 for x > 0, αeˣ for x ≤ 0 (not out + α: it cancels for x ≪ 0).
 struct Elu {
   static constexpr const char* name = "elu";
+  struct Params {
+    double alpha;
+  };
   template <class S>
   static void backward(S& s) {
-    const double alpha = s.params().a;
+    const double alpha = s.template params<Params>().alpha;
     const auto& x = s.in(0);
     if (s.needs(0)) {
       s.accumulate(0, s.grad() * where_positive(x, 1.0, alpha * exp(nonpositive_part(x))));
     }
   }
 };
+}  // namespace
 
+Var elu(const Var& x, double alpha) {
+  return unary<Elu>(
+      x, [=](double v) { return v > 0.0 ? v : alpha * std::expm1(v); }, Elu::Params{alpha});
+}
+
+namespace {
 struct Gelu {  // x·Φ(x); d/dx = Φ(x) + x·φ(x), Φ(x) = erfc(−x/√2)/2, φ the normal density
   static constexpr const char* name = "gelu";
   template <class S>
@@ -71,7 +93,14 @@ struct Gelu {  // x·Φ(x); d/dx = Φ(x) + x·φ(x), Φ(x) = erfc(−x/√2)/2, 
     }
   }
 };
+}  // namespace
 
+Var gelu(const Var& x) {
+  return unary<Gelu>(x,
+                     [](double v) { return 0.5 * v * std::erfc(-v * std::numbers::sqrt2 / 2.0); });
+}
+
+namespace {
 struct Silu {  // x·σ(x); d/dx = σ(x)(1 + x·σ(−x)), no 1 − σ(x) to cancel
   static constexpr const char* name = "silu";
   template <class S>
@@ -80,7 +109,14 @@ struct Silu {  // x·σ(x); d/dx = σ(x)(1 + x·σ(−x)), no 1 − σ(x) to can
     if (s.needs(0)) s.accumulate(0, s.grad() * logistic(x) * (1.0 + x * logistic(-x)));
   }
 };
+}  // namespace
 
+Var silu(const Var& x) {
+  // e⁻ˣ overflows to inf for x < −709: x/inf = −0, the limit.
+  return unary<Silu>(x, [](double v) { return v / (1.0 + std::exp(-v)); });
+}
+
+namespace {
 struct Softsign {  // x / (1 + |x|); d/dx = 1 / (1 + |x|)²
   static constexpr const char* name = "softsign";
   template <class S>
@@ -89,25 +125,8 @@ struct Softsign {  // x / (1 + |x|); d/dx = 1 / (1 + |x|)²
     if (s.needs(0)) s.accumulate(0, s.grad() / ((1.0 + abs(x)) * (1.0 + abs(x))));
   }
 };
-
 }  // namespace
 
-Var leaky_relu(const Var& x, double slope) {
-  return unary<LeakyRelu>(
-      x, [=](double v) { return v > 0.0 ? v : slope * v; }, OpParams{.a = slope});
-}
-Var elu(const Var& x, double alpha) {
-  return unary<Elu>(
-      x, [=](double v) { return v > 0.0 ? v : alpha * std::expm1(v); }, OpParams{.a = alpha});
-}
-Var gelu(const Var& x) {
-  return unary<Gelu>(x,
-                     [](double v) { return 0.5 * v * std::erfc(-v * std::numbers::sqrt2 / 2.0); });
-}
-Var silu(const Var& x) {
-  // e⁻ˣ overflows to inf for x < −709: x/inf = −0, the limit.
-  return unary<Silu>(x, [](double v) { return v / (1.0 + std::exp(-v)); });
-}
 Var softsign(const Var& x) {
   return unary<Softsign>(x, [](double v) { return v / (1.0 + std::abs(v)); });
 }

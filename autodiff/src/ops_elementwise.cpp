@@ -20,7 +20,6 @@ using detail::check_broadcast;
 using detail::logistic;
 using detail::mask_constant;
 using detail::Node;
-using detail::OpParams;
 using detail::positive_mask;
 using detail::record;
 using detail::unary;
@@ -56,8 +55,11 @@ Var above_mask(const Var& x, const Var& hi) {
   return mask_constant(x, above_mask(x.value(), hi.value()));
 }
 
-// ---- rules ---------------------------------------------------------------------------------
+}  // namespace
 
+// ---- operations: each rule, then its forward ----
+
+namespace {
 struct Add {
   static constexpr const char* name = "add";
   template <class S>
@@ -66,7 +68,15 @@ struct Add {
     s.accumulate(1, s.grad());
   }
 };
+}  // namespace
 
+Var operator+(const Var& a, const Var& b) {
+  return binary<Add>(
+      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x + y; },
+      [](double x, double y) { return x + y; });
+}
+
+namespace {
 struct Sub {
   static constexpr const char* name = "sub";
   template <class S>
@@ -75,7 +85,15 @@ struct Sub {
     if (s.needs(1)) s.accumulate(1, -s.grad());
   }
 };
+}  // namespace
 
+Var operator-(const Var& a, const Var& b) {
+  return binary<Sub>(
+      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x - y; },
+      [](double x, double y) { return x - y; });
+}
+
+namespace {
 struct Mul {
   static constexpr const char* name = "mul";
   template <class S>
@@ -84,7 +102,15 @@ struct Mul {
     if (s.needs(1)) s.accumulate(1, s.grad() * s.in(0));
   }
 };
+}  // namespace
 
+Var operator*(const Var& a, const Var& b) {
+  return binary<Mul>(
+      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x * y; },
+      [](double x, double y) { return x * y; });
+}
+
+namespace {
 struct Div {
   static constexpr const char* name = "div";
   template <class S>
@@ -93,15 +119,41 @@ struct Div {
     if (s.needs(1)) s.accumulate(1, -s.grad() * s.out() / s.in(1));
   }
 };
+}  // namespace
 
+Var operator/(const Var& a, const Var& b) {
+  return binary<Div>(
+      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x / y; },
+      [](double x, double y) { return x / y; });
+}
+
+namespace {
 struct Affine {  // scale·x + shift
   static constexpr const char* name = "affine";
+  struct Params {
+    double scale, shift;
+  };
   template <class S>
   static void backward(S& s) {
-    if (s.needs(0)) s.accumulate(0, s.grad() * s.params().a);
+    if (s.needs(0)) s.accumulate(0, s.grad() * s.template params<Params>().scale);
   }
 };
+}  // namespace
 
+Var affine(const Var& x, double scale, double shift) {
+  return unary<Affine>(
+      x, [=](double v) { return scale * v + shift; }, Affine::Params{scale, shift});
+}
+Var operator-(const Var& a) { return affine(a, -1.0, 0.0); }
+Var operator+(const Var& a, double b) { return affine(a, 1.0, b); }
+Var operator+(double a, const Var& b) { return affine(b, 1.0, a); }
+Var operator-(const Var& a, double b) { return affine(a, 1.0, -b); }
+Var operator-(double a, const Var& b) { return affine(b, -1.0, a); }
+Var operator*(const Var& a, double b) { return affine(a, b, 0.0); }
+Var operator*(double a, const Var& b) { return affine(b, a, 0.0); }
+Var operator/(const Var& a, double b) { return affine(a, 1.0 / b, 0.0); }
+
+namespace {
 struct ScalarDiv {  // scalar / x
   static constexpr const char* name = "scalar_div";
   template <class S>
@@ -109,7 +161,13 @@ struct ScalarDiv {  // scalar / x
     if (s.needs(0)) s.accumulate(0, -s.grad() * s.out() / s.in(0));
   }
 };
+}  // namespace
 
+Var operator/(double a, const Var& b) {
+  return unary<ScalarDiv>(b, [=](double v) { return a / v; });
+}
+
+namespace {
 struct Exp {
   static constexpr const char* name = "exp";
   template <class S>
@@ -117,7 +175,13 @@ struct Exp {
     if (s.needs(0)) s.accumulate(0, s.grad() * s.out());
   }
 };
+}  // namespace
 
+Var exp(const Var& x) {
+  return unary<Exp>(x, [](double v) { return std::exp(v); });
+}
+
+namespace {
 struct Log {
   static constexpr const char* name = "log";
   template <class S>
@@ -125,7 +189,13 @@ struct Log {
     if (s.needs(0)) s.accumulate(0, s.grad() / s.in(0));
   }
 };
+}  // namespace
 
+Var log(const Var& x) {
+  return unary<Log>(x, [](double v) { return std::log(v); });
+}
+
+namespace {
 struct Sqrt {
   static constexpr const char* name = "sqrt";
   template <class S>
@@ -133,7 +203,13 @@ struct Sqrt {
     if (s.needs(0)) s.accumulate(0, s.grad() * 0.5 / s.out());
   }
 };
+}  // namespace
 
+Var sqrt(const Var& x) {
+  return unary<Sqrt>(x, [](double v) { return std::sqrt(v); });
+}
+
+namespace {
 struct Square {
   static constexpr const char* name = "square";
   template <class S>
@@ -141,19 +217,35 @@ struct Square {
     if (s.needs(0)) s.accumulate(0, s.grad() * (2.0 * s.in(0)));
   }
 };
+}  // namespace
 
-struct PowScalar {  // x^p, p = params.a
+Var square(const Var& x) {
+  return unary<Square>(x, [](double v) { return v * v; });
+}
+
+namespace {
+struct PowScalar {  // x^p
   static constexpr const char* name = "pow";
+  struct Params {
+    double exponent;
+  };
   template <class S>
   static void backward(S& s) {
-    const double p = s.params().a;
+    const double p = s.template params<Params>().exponent;
     // x⁰ is constant: no gradient at all. Written as p·x⁻¹ it would be 0·∞ = NaN at x = 0,
     // and x¹'s second derivative (through x⁰) with it.
     if (p == 0.0) return;
     if (s.needs(0)) s.accumulate(0, s.grad() * (p * pow(s.in(0), p - 1.0)));
   }
 };
+}  // namespace
 
+Var pow(const Var& x, double exponent) {
+  return unary<PowScalar>(
+      x, [=](double v) { return std::pow(v, exponent); }, PowScalar::Params{exponent});
+}
+
+namespace {
 struct Pow {  // x^y
   static constexpr const char* name = "pow";
   template <class S>
@@ -162,7 +254,16 @@ struct Pow {  // x^y
     if (s.needs(1)) s.accumulate(1, s.grad() * s.out() * log(s.in(0)));
   }
 };
+}  // namespace
 
+Var pow(const Var& base, const Var& exponent) {
+  return binary<Pow>(
+      base, exponent,
+      [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = xt::pow(x, y); },
+      [](double x, double y) { return std::pow(x, y); });
+}
+
+namespace {
 struct Abs {
   static constexpr const char* name = "abs";
   template <class S>
@@ -170,7 +271,14 @@ struct Abs {
     if (s.needs(0)) s.accumulate(0, s.grad() * sign(s.in(0)));
   }
 };
+}  // namespace
 
+Var abs(const Var& x) {
+  return unary<Abs>(x, [](double v) { return std::abs(v); });
+}
+Var sign(const Var& x) { return mask_constant(x, xt::sign(detail::value_of(x, "sign"))); }
+
+namespace {
 struct Sin {
   static constexpr const char* name = "sin";
   template <class S>
@@ -178,7 +286,13 @@ struct Sin {
     if (s.needs(0)) s.accumulate(0, s.grad() * cos(s.in(0)));
   }
 };
+}  // namespace
 
+Var sin(const Var& x) {
+  return unary<Sin>(x, [](double v) { return std::sin(v); });
+}
+
+namespace {
 struct Cos {
   static constexpr const char* name = "cos";
   template <class S>
@@ -186,7 +300,13 @@ struct Cos {
     if (s.needs(0)) s.accumulate(0, -s.grad() * sin(s.in(0)));
   }
 };
+}  // namespace
 
+Var cos(const Var& x) {
+  return unary<Cos>(x, [](double v) { return std::cos(v); });
+}
+
+namespace {
 struct Tanh {
   static constexpr const char* name = "tanh";
   template <class S>
@@ -194,7 +314,13 @@ struct Tanh {
     if (s.needs(0)) s.accumulate(0, s.grad() * (1.0 - s.out() * s.out()));
   }
 };
+}  // namespace
 
+Var tanh(const Var& x) {
+  return unary<Tanh>(x, [](double v) { return std::tanh(v); });
+}
+
+namespace {
 struct Sigmoid {
   static constexpr const char* name = "sigmoid";
   template <class S>
@@ -202,7 +328,14 @@ struct Sigmoid {
     if (s.needs(0)) s.accumulate(0, s.grad() * s.out() * (1.0 - s.out()));
   }
 };
+}  // namespace
 
+Var sigmoid(const Var& x) {
+  // exp(−x) overflows to +inf for x < −709 and 1/(1+inf) is exactly 0: finite everywhere.
+  return unary<Sigmoid>(x, [](double v) { return 1.0 / (1.0 + std::exp(-v)); });
+}
+
+namespace {
 struct Relu {
   static constexpr const char* name = "relu";
   template <class S>
@@ -210,7 +343,13 @@ struct Relu {
     if (s.needs(0)) s.accumulate(0, s.grad() * positive_mask(s.in(0)));
   }
 };
+}  // namespace
 
+Var relu(const Var& x) {
+  return unary<Relu>(x, [](double v) { return v > 0.0 ? v : 0.0; });
+}
+
+namespace {
 struct Softplus {
   static constexpr const char* name = "softplus";
   template <class S>
@@ -218,7 +357,14 @@ struct Softplus {
     if (s.needs(0)) s.accumulate(0, s.grad() * logistic(s.in(0)));
   }
 };
+}  // namespace
 
+Var softplus(const Var& x) {
+  return unary<Softplus>(
+      x, [](double v) { return std::max(v, 0.0) + std::log1p(std::exp(-std::abs(v))); });
+}
+
+namespace {
 struct Maximum {  // ties send the gradient to the first operand
   static constexpr const char* name = "maximum";
   template <class S>
@@ -227,7 +373,16 @@ struct Maximum {  // ties send the gradient to the first operand
     if (s.needs(1)) s.accumulate(1, s.grad() * (1.0 - greater_equal_mask(s.in(0), s.in(1))));
   }
 };
+}  // namespace
 
+Var maximum(const Var& a, const Var& b) {
+  return binary<Maximum>(
+      a, b,
+      [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = xt::maximum(x, y); },
+      [](double x, double y) { return std::max(x, y); });
+}
+
+namespace {
 struct Minimum {  // ties send the gradient to the first operand
   static constexpr const char* name = "minimum";
   template <class S>
@@ -236,7 +391,16 @@ struct Minimum {  // ties send the gradient to the first operand
     if (s.needs(1)) s.accumulate(1, s.grad() * (1.0 - less_equal_mask(s.in(0), s.in(1))));
   }
 };
+}  // namespace
 
+Var minimum(const Var& a, const Var& b) {
+  return binary<Minimum>(
+      a, b,
+      [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = xt::minimum(x, y); },
+      [](double x, double y) { return std::min(x, y); });
+}
+
+namespace {
 struct Where {  // aux holds the condition as 1/0
   static constexpr const char* name = "where";
   template <class S>
@@ -245,17 +409,50 @@ struct Where {  // aux holds the condition as 1/0
     if (s.needs(1)) s.accumulate(1, s.grad() * (1.0 - s.aux()));
   }
 };
+}  // namespace
 
-struct Clip {  // [params.a, params.b]
+Var where(const Tensor& condition, const Var& a, const Var& b) {
+  const Tensor& av = detail::value_of(a, Where::name);
+  const Tensor& bv = detail::value_of(b, Where::name);
+  check_broadcast(av, bv, Where::name);
+  check_broadcast(condition, av, Where::name);
+  check_broadcast(condition, bv, Where::name);
+  return record<Where>({&a, &b}, [&](Node& n) {
+    xt::noalias(n.extra().aux) = xt::cast<double>(xt::not_equal(condition, 0.0));
+    xt::noalias(n.value) = xt::where(xt::not_equal(condition, 0.0), av, bv);
+  });
+}
+Var where(const Var& condition, const Var& a, const Var& b) {
+  // The condition is no operand of the recorded node, but it must come from the same tape.
+  const Var* operands[] = {&condition, &a, &b};
+  detail::common_tape(operands, Where::name);
+  return where(detail::value_of(condition, Where::name), a, b);
+}
+
+namespace {
+struct Clip {
   static constexpr const char* name = "clip";
+  struct Params {
+    double lo, hi;
+  };
   template <class S>
   static void backward(S& s) {
-    if (s.needs(0)) {
-      s.accumulate(0, s.grad() * inside_mask(s.in(0), s.params().a, s.params().b));
-    }
+    const Params& p = s.template params<Params>();
+    if (s.needs(0)) s.accumulate(0, s.grad() * inside_mask(s.in(0), p.lo, p.hi));
   }
 };
+}  // namespace
 
+Var clip(const Var& x, double lo, double hi) {
+  if (!(lo <= hi)) {
+    throw Error("chainrule: clip: lower bound " + std::to_string(lo) + " is above upper bound " +
+                std::to_string(hi));
+  }
+  return unary<Clip>(
+      x, [=](double v) { return std::clamp(v, lo, hi); }, Clip::Params{lo, hi});
+}
+
+namespace {
 struct ClipBetween {  // clip with Var bounds: inputs x, lo, hi (lo ≤ hi checked)
   static constexpr const char* name = "clip";
   template <class S>
@@ -268,134 +465,7 @@ struct ClipBetween {  // clip with Var bounds: inputs x, lo, hi (lo ≤ hi check
     if (s.needs(2)) s.accumulate(2, s.grad() * above_mask(x, s.in(2)));
   }
 };
-
 }  // namespace
-
-// ---- forward -------------------------------------------------------------------------------
-
-Var operator+(const Var& a, const Var& b) {
-  return binary<Add>(
-      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x + y; },
-      [](double x, double y) { return x + y; });
-}
-Var operator-(const Var& a, const Var& b) {
-  return binary<Sub>(
-      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x - y; },
-      [](double x, double y) { return x - y; });
-}
-Var operator*(const Var& a, const Var& b) {
-  return binary<Mul>(
-      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x * y; },
-      [](double x, double y) { return x * y; });
-}
-Var operator/(const Var& a, const Var& b) {
-  return binary<Div>(
-      a, b, [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = x / y; },
-      [](double x, double y) { return x / y; });
-}
-
-Var affine(const Var& x, double scale, double shift) {
-  return unary<Affine>(
-      x, [=](double v) { return scale * v + shift; }, OpParams{.a = scale, .b = shift});
-}
-
-Var operator-(const Var& a) { return affine(a, -1.0, 0.0); }
-Var operator+(const Var& a, double b) { return affine(a, 1.0, b); }
-Var operator+(double a, const Var& b) { return affine(b, 1.0, a); }
-Var operator-(const Var& a, double b) { return affine(a, 1.0, -b); }
-Var operator-(double a, const Var& b) { return affine(b, -1.0, a); }
-Var operator*(const Var& a, double b) { return affine(a, b, 0.0); }
-Var operator*(double a, const Var& b) { return affine(b, a, 0.0); }
-Var operator/(const Var& a, double b) { return affine(a, 1.0 / b, 0.0); }
-Var operator/(double a, const Var& b) {
-  return unary<ScalarDiv>(
-      b, [=](double v) { return a / v; }, OpParams{.a = a});
-}
-
-Var exp(const Var& x) {
-  return unary<Exp>(x, [](double v) { return std::exp(v); });
-}
-Var log(const Var& x) {
-  return unary<Log>(x, [](double v) { return std::log(v); });
-}
-Var sqrt(const Var& x) {
-  return unary<Sqrt>(x, [](double v) { return std::sqrt(v); });
-}
-Var square(const Var& x) {
-  return unary<Square>(x, [](double v) { return v * v; });
-}
-Var pow(const Var& x, double exponent) {
-  return unary<PowScalar>(
-      x, [=](double v) { return std::pow(v, exponent); }, OpParams{.a = exponent});
-}
-Var pow(const Var& base, const Var& exponent) {
-  return binary<Pow>(
-      base, exponent,
-      [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = xt::pow(x, y); },
-      [](double x, double y) { return std::pow(x, y); });
-}
-Var abs(const Var& x) {
-  return unary<Abs>(x, [](double v) { return std::abs(v); });
-}
-Var sin(const Var& x) {
-  return unary<Sin>(x, [](double v) { return std::sin(v); });
-}
-Var cos(const Var& x) {
-  return unary<Cos>(x, [](double v) { return std::cos(v); });
-}
-Var tanh(const Var& x) {
-  return unary<Tanh>(x, [](double v) { return std::tanh(v); });
-}
-Var sigmoid(const Var& x) {
-  // exp(−x) overflows to +inf for x < −709 and 1/(1+inf) is exactly 0: finite everywhere.
-  return unary<Sigmoid>(x, [](double v) { return 1.0 / (1.0 + std::exp(-v)); });
-}
-Var relu(const Var& x) {
-  return unary<Relu>(x, [](double v) { return v > 0.0 ? v : 0.0; });
-}
-Var softplus(const Var& x) {
-  return unary<Softplus>(
-      x, [](double v) { return std::max(v, 0.0) + std::log1p(std::exp(-std::abs(v))); });
-}
-Var maximum(const Var& a, const Var& b) {
-  return binary<Maximum>(
-      a, b,
-      [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = xt::maximum(x, y); },
-      [](double x, double y) { return std::max(x, y); });
-}
-Var minimum(const Var& a, const Var& b) {
-  return binary<Minimum>(
-      a, b,
-      [](const Tensor& x, const Tensor& y, Tensor& out) { xt::noalias(out) = xt::minimum(x, y); },
-      [](double x, double y) { return std::min(x, y); });
-}
-
-Var where(const Tensor& condition, const Var& a, const Var& b) {
-  const Tensor& av = detail::value_of(a, Where::name);
-  const Tensor& bv = detail::value_of(b, Where::name);
-  check_broadcast(av, bv, Where::name);
-  check_broadcast(condition, av, Where::name);
-  check_broadcast(condition, bv, Where::name);
-  return record<Where>({&a, &b}, {}, [&](Node& n) {
-    xt::noalias(n.extra().aux) = xt::cast<double>(xt::not_equal(condition, 0.0));
-    xt::noalias(n.value) = xt::where(xt::not_equal(condition, 0.0), av, bv);
-  });
-}
-Var where(const Var& condition, const Var& a, const Var& b) {
-  // The condition is no operand of the recorded node, but it must come from the same tape.
-  const Var* operands[] = {&condition, &a, &b};
-  detail::common_tape(operands, Where::name);
-  return where(detail::value_of(condition, Where::name), a, b);
-}
-
-Var clip(const Var& x, double lo, double hi) {
-  if (!(lo <= hi)) {
-    throw Error("chainrule: clip: lower bound " + std::to_string(lo) + " is above upper bound " +
-                std::to_string(hi));
-  }
-  return unary<Clip>(
-      x, [=](double v) { return std::clamp(v, lo, hi); }, OpParams{.a = lo, .b = hi});
-}
 
 Var clip(const Var& x, const Var& lo, const Var& hi) {
   const Tensor& xv = detail::value_of(x, ClipBetween::name);
@@ -414,11 +484,9 @@ Var clip(const Var& x, const Var& lo, const Var& hi) {
                   " of the bounds' shape " + to_string(bounds));
     }
   }
-  return record<ClipBetween>({&x, &lo, &hi}, {}, [&](Node& n) {
+  return record<ClipBetween>({&x, &lo, &hi}, [&](Node& n) {
     xt::noalias(n.value) = xt::minimum(xt::maximum(xv, lov), hiv);
   });
 }
-
-Var sign(const Var& x) { return mask_constant(x, xt::sign(detail::value_of(x, "sign"))); }
 
 }  // namespace chainrule::ad

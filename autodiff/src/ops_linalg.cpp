@@ -7,11 +7,8 @@
 #include "sweep.hpp"
 
 namespace chainrule::ad {
-namespace {
+namespace detail {
 
-using detail::Node;
-
-// c = op(a)·op(b) (assign) or c += op(a)·op(b), op = transpose when asked. Row-major BLAS.
 void gemm(const Tensor& a, const Tensor& b, Tensor& c, bool assign, bool transpose_a,
           bool transpose_b) {
   const std::size_t m = a.shape()[transpose_a ? 1 : 0];
@@ -25,32 +22,18 @@ void gemm(const Tensor& a, const Tensor& b, Tensor& c, bool assign, bool transpo
   xt::blas::gemm(a, b, c, transpose_a, transpose_b, 1.0, assign ? 0.0 : 1.0);
 }
 
+}  // namespace detail
+
+namespace {
+
+using detail::Node;
+
 struct Matmul {  // 2-D × 2-D; other ranks are reshaped to it
   static constexpr const char* name = "matmul";
   template <class S>
   static void backward(S& s) {
-    if constexpr (S::records) {
-      if (s.needs(0)) s.accumulate(0, matmul(s.grad(), transpose(s.in(1))));
-      if (s.needs(1)) s.accumulate(1, matmul(transpose(s.in(0)), s.grad()));
-    } else {
-      const Tensor& g = s.grad();
-      const Tensor& a = s.in(0);
-      const Tensor& b = s.in(1);
-      s.accumulate_into(0, [&](Tensor& adj, bool assign) { gemm(g, b, adj, assign, false, true); });
-      s.accumulate_into(1, [&](Tensor& adj, bool assign) { gemm(a, g, adj, assign, true, false); });
-    }
-  }
-};
-
-struct Transpose {  // axes reversed; its own inverse
-  static constexpr const char* name = "transpose";
-  template <class S>
-  static void backward(S& s) {
-    if constexpr (S::records) {
-      if (s.needs(0)) s.accumulate(0, transpose(s.grad()));
-    } else {
-      s.accumulate(0, xt::transpose(s.grad()));
-    }
+    if (s.needs(0)) s.accumulate(0, s.matmul(s.grad(), s.transpose(s.in(1))));
+    if (s.needs(1)) s.accumulate(1, s.matmul(s.transpose(s.in(0)), s.grad()));
   }
 };
 
@@ -63,8 +46,8 @@ Var matmul_2d(const Var& a, const Var& b) {
                      " are not aligned: " + std::to_string(av.shape()[1]) +
                      " (dim 1) != " + std::to_string(bv.shape()[0]) + " (dim 0)");
   }
-  return detail::record<Matmul>({&a, &b}, {},
-                                [&](Node& n) { gemm(av, bv, n.value, true, false, false); });
+  return detail::record<Matmul>(
+      {&a, &b}, [&](Node& n) { detail::gemm(av, bv, n.value, true, false, false); });
 }
 
 }  // namespace
@@ -101,10 +84,19 @@ Var matmul(const Var& a, const Var& b) {
   return matmul_2d(a, b);  // unreachable: ranks are checked above
 }
 
+namespace {
+struct Transpose {  // axes reversed; its own inverse
+  static constexpr const char* name = "transpose";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.transpose(s.grad()));
+  }
+};
+}  // namespace
+
 Var transpose(const Var& x) {
   const Tensor& v = detail::value_of(x, Transpose::name);
-  return detail::record<Transpose>({&x}, {},
-                                   [&](Node& n) { xt::noalias(n.value) = xt::transpose(v); });
+  return detail::record<Transpose>({&x}, [&](Node& n) { xt::noalias(n.value) = xt::transpose(v); });
 }
 
 }  // namespace chainrule::ad

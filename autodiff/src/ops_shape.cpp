@@ -9,14 +9,6 @@
 namespace chainrule::ad {
 namespace {
 
-using detail::Node;
-using detail::OpParams;
-
-// `t`'s elements seen with another shape, without a copy (tensor sweeps only).
-auto reshaped(const Tensor& t, const Shape& shape) {
-  return xt::adapt(t.data(), t.size(), xt::no_ownership(), shape);
-}
-
 // A row-major tensor seen along one axis: `outer` blocks, each `extent` runs of `inner`
 // contiguous elements. A window [begin, end) of the axis is one contiguous run per block,
 // so slicing, its adjoint and concatenation are plain copies (no strided views).
@@ -55,7 +47,10 @@ void window_copy(Window mode, const AxisBlocks& full_blocks, double* full, doubl
   }
 }
 
-// The window [begin, end) along `axis` of `full`, into `out` (assigned or added).
+}  // namespace
+
+namespace detail {
+
 void read_window(const Tensor& full, std::size_t axis, std::size_t begin, std::size_t end,
                  Tensor& out, bool assign) {
   Shape shape = shape_of(full);
@@ -72,116 +67,17 @@ void read_window(const Tensor& full, std::size_t axis, std::size_t begin, std::s
   }
 }
 
-// `part` added into the window [begin, end) along `axis` of `full`.
 void add_window(const Tensor& part, std::size_t axis, std::size_t begin, std::size_t end,
                 Tensor& full) {
   window_copy(Window::add, axis_blocks(full.shape(), axis), full.data(),
               const_cast<double*>(part.data()), begin, end);
 }
 
-// Zeros of extent params.extent along params.axis, with x at [begin, end): slice's adjoint.
-Var embed(const Var& x, const Shape& shape, const OpParams& params);
+}  // namespace detail
 
-struct Reshape {
-  static constexpr const char* name = "reshape";
-  template <class S>
-  static void backward(S& s) {
-    if (!s.needs(0)) return;
-    if constexpr (S::records) {
-      s.accumulate(0, reshape(s.grad(), s.in(0).shape()));
-    } else {
-      s.accumulate(0, reshaped(s.grad(), shape_of(s.in(0))));
-    }
-  }
-};
+namespace {
 
-struct BroadcastTo {  // the sweep's accumulate sums broadcast dimensions away
-  static constexpr const char* name = "broadcast_to";
-  template <class S>
-  static void backward(S& s) {
-    s.accumulate(0, s.grad());
-  }
-};
-
-struct SumTo {
-  static constexpr const char* name = "sum_to";
-  template <class S>
-  static void backward(S& s) {
-    if (!s.needs(0)) return;
-    if constexpr (S::records) {
-      s.accumulate(0, broadcast_to(s.grad(), s.in(0).shape()));
-    } else {
-      s.accumulate(0, xt::broadcast(s.grad(), s.in(0).shape()));
-    }
-  }
-};
-
-struct Slice {
-  static constexpr const char* name = "slice";
-  template <class S>
-  static void backward(S& s) {
-    if (!s.needs(0)) return;
-    const OpParams& p = s.params();
-    if constexpr (S::records) {
-      s.accumulate(0, embed(s.grad(), s.in(0).shape(), p));
-    } else {
-      s.accumulate_into(0, [&](Tensor& adj, bool assign) {
-        if (assign) {
-          adj.resize(s.in(0).shape());
-          adj.fill(0.0);
-        }
-        add_window(s.grad(), p.axis, p.begin, p.end, adj);
-      });
-    }
-  }
-};
-
-struct Embed {
-  static constexpr const char* name = "embed";
-  template <class S>
-  static void backward(S& s) {
-    if (!s.needs(0)) return;
-    const OpParams& p = s.params();
-    if constexpr (S::records) {
-      s.accumulate(0, slice(s.grad(), p.axis, p.begin, p.end));
-    } else {
-      s.accumulate_into(0, [&](Tensor& adj, bool assign) {
-        read_window(s.grad(), p.axis, p.begin, p.end, adj, assign);
-      });
-    }
-  }
-};
-
-struct Concatenate {  // params.axis; input k starts where the previous ones end
-  static constexpr const char* name = "concatenate";
-  template <class S>
-  static void backward(S& s) {
-    const std::size_t axis = s.params().axis;
-    std::size_t offset = 0;
-    for (std::size_t k = 0; k < s.inputs(); ++k) {
-      const std::size_t extent = s.in(k).shape()[axis];
-      if (s.needs(k)) {
-        if constexpr (S::records) {
-          s.accumulate(k, slice(s.grad(), axis, offset, offset + extent));
-        } else {
-          s.accumulate_into(k, [&](Tensor& adj, bool assign) {
-            read_window(s.grad(), axis, offset, offset + extent, adj, assign);
-          });
-        }
-      }
-      offset += extent;
-    }
-  }
-};
-
-Var embed(const Var& x, const Shape& shape, const OpParams& params) {
-  const Tensor& v = x.value();
-  return detail::record<Embed>({&x}, params, [&](Node& n) {
-    n.value.resize(shape);
-    n.value.fill(0.0);
-    add_window(v, params.axis, params.begin, params.end, n.value);
-  });
-}
+using detail::Node;
 
 void check_axis(const char* op, const Tensor& v, std::size_t axis) {
   if (axis >= v.dimension()) {
@@ -192,6 +88,16 @@ void check_axis(const char* op, const Tensor& v, std::size_t axis) {
 
 }  // namespace
 
+namespace {
+struct Reshape {
+  static constexpr const char* name = "reshape";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.reshape(s.grad(), s.in(0).shape()));
+  }
+};
+}  // namespace
+
 Var reshape(const Var& x, const Shape& shape) {
   const Tensor& v = detail::value_of(x, Reshape::name);
   const std::size_t count = element_count(shape, Reshape::name);
@@ -200,11 +106,21 @@ Var reshape(const Var& x, const Shape& shape) {
                      std::to_string(v.size()) + " elements) to " + to_string(shape) + " (" +
                      std::to_string(count) + " elements)");
   }
-  return detail::record<Reshape>({&x}, {}, [&](Node& n) {
+  return detail::record<Reshape>({&x}, [&](Node& n) {
     n.value.resize(shape);
     std::copy(v.data(), v.data() + v.size(), n.value.data());
   });
 }
+
+namespace {
+struct BroadcastTo {  // the sweep's accumulate sums broadcast dimensions away
+  static constexpr const char* name = "broadcast_to";
+  template <class S>
+  static void backward(S& s) {
+    s.accumulate(0, s.grad());
+  }
+};
+}  // namespace
 
 Var broadcast_to(const Var& x, const Shape& shape) {
   const Tensor& v = detail::value_of(x, BroadcastTo::name);
@@ -214,8 +130,18 @@ Var broadcast_to(const Var& x, const Shape& shape) {
                      " cannot be broadcast to " + to_string(shape));
   }
   return detail::record<BroadcastTo>(
-      {&x}, {}, [&](Node& n) { xt::noalias(n.value) = xt::broadcast(v, shape); });
+      {&x}, [&](Node& n) { xt::noalias(n.value) = xt::broadcast(v, shape); });
 }
+
+namespace {
+struct SumTo {
+  static constexpr const char* name = "sum_to";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.broadcast_to(s.grad(), s.in(0).shape()));
+  }
+};
+}  // namespace
 
 Var sum_to(const Var& x, const Shape& shape) {
   const Tensor& v = detail::value_of(x, SumTo::name);
@@ -226,8 +152,25 @@ Var sum_to(const Var& x, const Shape& shape) {
                      to_string(shape) + " (the target must broadcast to the source)");
   }
   return detail::record<SumTo>(
-      {&x}, {}, [&](Node& n) { detail::reduce_into(v, n.value, shape, /*assign=*/true); });
+      {&x}, [&](Node& n) { detail::reduce_into(v, n.value, shape, /*assign=*/true); });
 }
+
+namespace {
+/// A window [begin, end) along `axis`: slice's, and embed's, parameters.
+struct WindowParams {
+  std::size_t axis, begin, end;
+};
+
+struct Slice {
+  static constexpr const char* name = "slice";
+  using Params = WindowParams;
+  template <class S>
+  static void backward(S& s) {
+    const Params& p = s.template params<Params>();
+    if (s.needs(0)) s.accumulate(0, s.embed(s.grad(), s.in(0).shape(), p.axis, p.begin, p.end));
+  }
+};
+}  // namespace
 
 Var slice(const Var& x, std::size_t axis, std::size_t begin, std::size_t end) {
   const Tensor& v = detail::value_of(x, Slice::name);
@@ -237,13 +180,54 @@ Var slice(const Var& x, std::size_t axis, std::size_t begin, std::size_t end) {
                      std::to_string(end) + ") is out of bounds for axis " + std::to_string(axis) +
                      " of shape " + to_string(shape_of(v)));
   }
-  const OpParams params{.axis = axis, .begin = begin, .end = end, .extent = v.shape()[axis]};
-  return detail::record<Slice>(
-      {&x}, params, [&](Node& n) { read_window(v, axis, begin, end, n.value, /*assign=*/true); });
+  return detail::record<Slice>({&x}, Slice::Params{axis, begin, end}, [&](Node& n) {
+    detail::read_window(v, axis, begin, end, n.value, /*assign=*/true);
+  });
 }
 
 Var rows(const Var& x, std::size_t begin, std::size_t end) { return slice(x, 0, begin, end); }
 Var cols(const Var& x, std::size_t begin, std::size_t end) { return slice(x, 1, begin, end); }
+
+namespace {
+struct Embed {  // zeros with the input at a window: slice's adjoint
+  static constexpr const char* name = "embed";
+  using Params = WindowParams;
+  template <class S>
+  static void backward(S& s) {
+    const Params& p = s.template params<Params>();
+    if (s.needs(0)) s.accumulate(0, s.slice(s.grad(), p.axis, p.begin, p.end));
+  }
+};
+}  // namespace
+
+Var detail::embed(const Var& x, const Shape& shape, std::size_t axis, std::size_t begin,
+                  std::size_t end) {
+  const Tensor& v = x.value();
+  return detail::record<Embed>({&x}, Embed::Params{axis, begin, end}, [&](Node& n) {
+    n.value.resize(shape);
+    n.value.fill(0.0);
+    detail::add_window(v, axis, begin, end, n.value);
+  });
+}
+
+namespace {
+struct Concatenate {  // input k starts along the axis where the previous ones end
+  static constexpr const char* name = "concatenate";
+  struct Params {
+    std::size_t axis;
+  };
+  template <class S>
+  static void backward(S& s) {
+    const std::size_t axis = s.template params<Params>().axis;
+    std::size_t offset = 0;
+    for (std::size_t k = 0; k < s.inputs(); ++k) {
+      const std::size_t extent = s.in(k).shape()[axis];
+      if (s.needs(k)) s.accumulate(k, s.slice(s.grad(), axis, offset, offset + extent));
+      offset += extent;
+    }
+  }
+};
+}  // namespace
 
 Var concatenate(const std::vector<Var>& parts, std::size_t axis) {
   if (parts.empty()) throw ShapeError("chainrule: concatenate: no Vars to join");
@@ -267,14 +251,14 @@ Var concatenate(const std::vector<Var>& parts, std::size_t axis) {
   std::vector<const Var*> operands;
   operands.reserve(parts.size());
   for (const Var& part : parts) operands.push_back(&part);
-  return detail::record<Concatenate>(operands, OpParams{.axis = axis}, [&](Node& n) {
+  return detail::record<Concatenate>(operands, Concatenate::Params{axis}, [&](Node& n) {
     n.value.resize(shape);
     n.value.fill(0.0);
     std::size_t offset = 0;
     for (const Var& part : parts) {
       const Tensor& v = part.value();
       const std::size_t extent = v.shape()[axis];
-      add_window(v, axis, offset, offset + extent, n.value);
+      detail::add_window(v, axis, offset, offset + extent, n.value);
       offset += extent;
     }
   });

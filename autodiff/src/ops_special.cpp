@@ -14,6 +14,9 @@ namespace {
 
 using detail::unary;
 
+}  // namespace
+
+namespace {
 struct Erf {
   static constexpr const char* name = "erf";
   template <class S>
@@ -22,7 +25,13 @@ struct Erf {
     if (s.needs(0)) s.accumulate(0, s.grad() * two_over_sqrt_pi * exp(-(s.in(0) * s.in(0))));
   }
 };
+}  // namespace
 
+Var erf(const Var& x) {
+  return unary<Erf>(x, [](double v) { return std::erf(v); });
+}
+
+namespace {
 struct Erfc {
   static constexpr const char* name = "erfc";
   template <class S>
@@ -31,7 +40,13 @@ struct Erfc {
     if (s.needs(0)) s.accumulate(0, -s.grad() * two_over_sqrt_pi * exp(-(s.in(0) * s.in(0))));
   }
 };
+}  // namespace
 
+Var erfc(const Var& x) {
+  return unary<Erfc>(x, [](double v) { return std::erfc(v); });
+}
+
+namespace {
 struct Log1p {
   static constexpr const char* name = "log1p";
   template <class S>
@@ -39,7 +54,13 @@ struct Log1p {
     if (s.needs(0)) s.accumulate(0, s.grad() / (1.0 + s.in(0)));
   }
 };
+}  // namespace
 
+Var log1p(const Var& x) {
+  return unary<Log1p>(x, [](double v) { return std::log1p(v); });
+}
+
+namespace {
 struct Expm1 {  // d/dx = eˣ = out + 1
   static constexpr const char* name = "expm1";
   template <class S>
@@ -47,7 +68,13 @@ struct Expm1 {  // d/dx = eˣ = out + 1
     if (s.needs(0)) s.accumulate(0, s.grad() * (s.out() + 1.0));
   }
 };
+}  // namespace
 
+Var expm1(const Var& x) {
+  return unary<Expm1>(x, [](double v) { return std::expm1(v); });
+}
+
+namespace {
 struct Log2 {
   static constexpr const char* name = "log2";
   template <class S>
@@ -55,7 +82,13 @@ struct Log2 {
     if (s.needs(0)) s.accumulate(0, s.grad() / (s.in(0) * std::numbers::ln2));
   }
 };
+}  // namespace
 
+Var log2(const Var& x) {
+  return unary<Log2>(x, [](double v) { return std::log2(v); });
+}
+
+namespace {
 struct Log10 {
   static constexpr const char* name = "log10";
   template <class S>
@@ -63,7 +96,13 @@ struct Log10 {
     if (s.needs(0)) s.accumulate(0, s.grad() / (s.in(0) * std::numbers::ln10));
   }
 };
+}  // namespace
 
+Var log10(const Var& x) {
+  return unary<Log10>(x, [](double v) { return std::log10(v); });
+}
+
+namespace {
 struct Reciprocal {  // d/dx 1/x = −1/x² = −out²
   static constexpr const char* name = "reciprocal";
   template <class S>
@@ -71,7 +110,13 @@ struct Reciprocal {  // d/dx 1/x = −1/x² = −out²
     if (s.needs(0)) s.accumulate(0, -s.grad() * s.out() * s.out());
   }
 };
+}  // namespace
 
+Var reciprocal(const Var& x) {
+  return unary<Reciprocal>(x, [](double v) { return 1.0 / v; });
+}
+
+namespace {
 struct Rsqrt {  // d/dx x^(−1/2) = −x^(−3/2) / 2 = −out / (2x)
   static constexpr const char* name = "rsqrt";
   template <class S>
@@ -79,7 +124,13 @@ struct Rsqrt {  // d/dx x^(−1/2) = −x^(−3/2) / 2 = −out / (2x)
     if (s.needs(0)) s.accumulate(0, -0.5 * s.grad() * s.out() / s.in(0));
   }
 };
+}  // namespace
 
+Var rsqrt(const Var& x) {
+  return unary<Rsqrt>(x, [](double v) { return 1.0 / std::sqrt(v); });
+}
+
+namespace {
 struct Cbrt {  // d/dx x^(1/3) = 1 / (3 out²), also for x < 0
   static constexpr const char* name = "cbrt";
   template <class S>
@@ -87,33 +138,8 @@ struct Cbrt {  // d/dx x^(1/3) = 1 / (3 out²), also for x < 0
     if (s.needs(0)) s.accumulate(0, s.grad() / (3.0 * s.out() * s.out()));
   }
 };
-
 }  // namespace
 
-Var erf(const Var& x) {
-  return unary<Erf>(x, [](double v) { return std::erf(v); });
-}
-Var erfc(const Var& x) {
-  return unary<Erfc>(x, [](double v) { return std::erfc(v); });
-}
-Var log1p(const Var& x) {
-  return unary<Log1p>(x, [](double v) { return std::log1p(v); });
-}
-Var expm1(const Var& x) {
-  return unary<Expm1>(x, [](double v) { return std::expm1(v); });
-}
-Var log2(const Var& x) {
-  return unary<Log2>(x, [](double v) { return std::log2(v); });
-}
-Var log10(const Var& x) {
-  return unary<Log10>(x, [](double v) { return std::log10(v); });
-}
-Var reciprocal(const Var& x) {
-  return unary<Reciprocal>(x, [](double v) { return 1.0 / v; });
-}
-Var rsqrt(const Var& x) {
-  return unary<Rsqrt>(x, [](double v) { return 1.0 / std::sqrt(v); });
-}
 Var cbrt(const Var& x) {
   return unary<Cbrt>(x, [](double v) { return std::cbrt(v); });
 }

@@ -14,6 +14,9 @@ namespace {
 using detail::binary;
 using detail::unary;
 
+}  // namespace
+
+namespace {
 struct Tan {
   static constexpr const char* name = "tan";
   template <class S>
@@ -21,7 +24,13 @@ struct Tan {
     if (s.needs(0)) s.accumulate(0, s.grad() * (1.0 + s.out() * s.out()));
   }
 };
+}  // namespace
 
+Var tan(const Var& x) {
+  return unary<Tan>(x, [](double v) { return std::tan(v); });
+}
+
+namespace {
 struct Atan {
   static constexpr const char* name = "atan";
   template <class S>
@@ -29,7 +38,13 @@ struct Atan {
     if (s.needs(0)) s.accumulate(0, s.grad() / (1.0 + s.in(0) * s.in(0)));
   }
 };
+}  // namespace
 
+Var atan(const Var& x) {
+  return unary<Atan>(x, [](double v) { return std::atan(v); });
+}
+
+namespace {
 struct Atan2 {  // atan2(y, x): inputs y, x
   static constexpr const char* name = "atan2";
   template <class S>
@@ -40,7 +55,16 @@ struct Atan2 {  // atan2(y, x): inputs y, x
     if (s.needs(1)) s.accumulate(1, -s.grad() * y / (x * x + y * y));
   }
 };
+}  // namespace
 
+Var atan2(const Var& y, const Var& x) {
+  return binary<Atan2>(
+      y, x,
+      [](const Tensor& a, const Tensor& b, Tensor& out) { xt::noalias(out) = xt::atan2(a, b); },
+      [](double a, double b) { return std::atan2(a, b); });
+}
+
+namespace {
 struct Asin {
   static constexpr const char* name = "asin";
   template <class S>
@@ -48,7 +72,13 @@ struct Asin {
     if (s.needs(0)) s.accumulate(0, s.grad() / sqrt((1.0 - s.in(0)) * (1.0 + s.in(0))));
   }
 };
+}  // namespace
 
+Var asin(const Var& x) {
+  return unary<Asin>(x, [](double v) { return std::asin(v); });
+}
+
+namespace {
 struct Acos {
   static constexpr const char* name = "acos";
   template <class S>
@@ -56,7 +86,13 @@ struct Acos {
     if (s.needs(0)) s.accumulate(0, -s.grad() / sqrt((1.0 - s.in(0)) * (1.0 + s.in(0))));
   }
 };
+}  // namespace
 
+Var acos(const Var& x) {
+  return unary<Acos>(x, [](double v) { return std::acos(v); });
+}
+
+namespace {
 struct Sinh {
   static constexpr const char* name = "sinh";
   template <class S>
@@ -64,7 +100,13 @@ struct Sinh {
     if (s.needs(0)) s.accumulate(0, s.grad() * cosh(s.in(0)));
   }
 };
+}  // namespace
 
+Var sinh(const Var& x) {
+  return unary<Sinh>(x, [](double v) { return std::sinh(v); });
+}
+
+namespace {
 struct Cosh {
   static constexpr const char* name = "cosh";
   template <class S>
@@ -72,7 +114,13 @@ struct Cosh {
     if (s.needs(0)) s.accumulate(0, s.grad() * sinh(s.in(0)));
   }
 };
+}  // namespace
 
+Var cosh(const Var& x) {
+  return unary<Cosh>(x, [](double v) { return std::cosh(v); });
+}
+
+namespace {
 struct Asinh {
   static constexpr const char* name = "asinh";
   template <class S>
@@ -80,7 +128,13 @@ struct Asinh {
     if (s.needs(0)) s.accumulate(0, s.grad() / sqrt(s.in(0) * s.in(0) + 1.0));
   }
 };
+}  // namespace
 
+Var asinh(const Var& x) {
+  return unary<Asinh>(x, [](double v) { return std::asinh(v); });
+}
+
+namespace {
 struct Acosh {
   static constexpr const char* name = "acosh";
   template <class S>
@@ -88,7 +142,13 @@ struct Acosh {
     if (s.needs(0)) s.accumulate(0, s.grad() / sqrt((s.in(0) - 1.0) * (s.in(0) + 1.0)));
   }
 };
+}  // namespace
 
+Var acosh(const Var& x) {
+  return unary<Acosh>(x, [](double v) { return std::acosh(v); });
+}
+
+namespace {
 struct Atanh {
   static constexpr const char* name = "atanh";
   template <class S>
@@ -96,39 +156,8 @@ struct Atanh {
     if (s.needs(0)) s.accumulate(0, s.grad() / ((1.0 - s.in(0)) * (1.0 + s.in(0))));
   }
 };
-
 }  // namespace
 
-Var tan(const Var& x) {
-  return unary<Tan>(x, [](double v) { return std::tan(v); });
-}
-Var atan(const Var& x) {
-  return unary<Atan>(x, [](double v) { return std::atan(v); });
-}
-Var atan2(const Var& y, const Var& x) {
-  return binary<Atan2>(
-      y, x,
-      [](const Tensor& a, const Tensor& b, Tensor& out) { xt::noalias(out) = xt::atan2(a, b); },
-      [](double a, double b) { return std::atan2(a, b); });
-}
-Var asin(const Var& x) {
-  return unary<Asin>(x, [](double v) { return std::asin(v); });
-}
-Var acos(const Var& x) {
-  return unary<Acos>(x, [](double v) { return std::acos(v); });
-}
-Var sinh(const Var& x) {
-  return unary<Sinh>(x, [](double v) { return std::sinh(v); });
-}
-Var cosh(const Var& x) {
-  return unary<Cosh>(x, [](double v) { return std::cosh(v); });
-}
-Var asinh(const Var& x) {
-  return unary<Asinh>(x, [](double v) { return std::asinh(v); });
-}
-Var acosh(const Var& x) {
-  return unary<Acosh>(x, [](double v) { return std::acosh(v); });
-}
 Var atanh(const Var& x) {
   return unary<Atanh>(x, [](double v) { return std::atanh(v); });
 }

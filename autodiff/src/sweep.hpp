@@ -14,6 +14,9 @@
 #include <type_traits>
 #include <vector>
 
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xbroadcast.hpp>
+#include <xtensor/xmanipulation.hpp>
 #include <xtensor/xnoalias.hpp>
 
 #include "chainrule/autodiff/ops.hpp"
@@ -57,14 +60,82 @@ inline const Tensor& value_of(const Var& v, const char* op) {
 /// summing broadcast dimensions away. Does not set `has_adjoint`.
 void accumulate_tensor(Node& target, const Tensor& contribution);
 
+/// Records a constant (no gradient) computed from `like`'s tape, e.g. a mask.
+Var record_constant(TapeImpl& tape, Tensor value);
+
+// ---- what a rule's shape operations return in a tensor sweep --------------------------
+// Not tensors but descriptions, evaluated where they are accumulated: straight into the
+// input's adjoint, with no temporary (a product is one gemm with beta = 1 when adding).
+
+struct TransposedTensor {
+  const Tensor& tensor;
+};
+/// op(a)·op(b), op = transpose when asked (2-D operands).
+struct MatrixProduct {
+  const Tensor& a;
+  const Tensor& b;
+  bool transpose_a;
+  bool transpose_b;
+};
+/// `expr` broadcast to `shape`.
+template <class E>
+struct Broadcast {
+  E expr;
+  Tensor::shape_type shape;
+};
+/// The window [begin, end) along `axis` of `tensor`.
+struct TensorWindow {
+  const Tensor& tensor;
+  std::size_t axis, begin, end;
+};
+/// Zeros of `shape` with `tensor` at [begin, end) along `axis`.
+struct EmbeddedTensor {
+  const Tensor& tensor;
+  std::span<const std::size_t> shape;
+  std::size_t axis, begin, end;
+};
+
+/// An xtensor expression (a Tensor included), as opposed to the descriptions above.
+template <class E>
+concept TensorExpression = xt::is_xexpression<std::decay_t<E>>::value;
+
+/// c = op(a)·op(b) (assign) or c += op(a)·op(b), op = transpose when asked. Row-major BLAS.
+void gemm(const Tensor& a, const Tensor& b, Tensor& c, bool assign, bool transpose_a,
+          bool transpose_b);
+/// The window [begin, end) along `axis` of `full`, into `out` (assigned or added).
+void read_window(const Tensor& full, std::size_t axis, std::size_t begin, std::size_t end,
+                 Tensor& out, bool assign);
+/// `part` added into the window [begin, end) along `axis` of `full`.
+void add_window(const Tensor& part, std::size_t axis, std::size_t begin, std::size_t end,
+                Tensor& full);
+/// Zeros of `shape` with x at [begin, end) along `axis`: slice's adjoint, as a Var.
+Var embed(const Var& x, const Shape& shape, std::size_t axis, std::size_t begin, std::size_t end);
+
+/// How a rule is written (one backward body for both sweeps):
+/// ```
+/// struct Clip {
+///   static constexpr const char* name = "clip";
+///   struct Params { double lo, hi; };
+///   template <class S>
+///   static void backward(S& s) {
+///     const auto& p = s.template params<Params>();
+///     if (s.needs(0)) s.accumulate(0, s.grad() * inside_mask(s.in(0), p.lo, p.hi));
+///   }
+/// };
+/// ... record<Clip>({&x}, Clip::Params{lo, hi}, [&](Node& n) { /* fill n.value */ });
+/// ```
+/// Elementwise math is written with free functions that exist for tensors (xtensor, lazy)
+/// and for Vars (recorded); shape operations through the sweep (`s.matmul`, `s.transpose`,
+/// `s.reshape`, `s.broadcast_to`, `s.slice`, `s.embed`), which gives tensor versions here
+/// and the differentiable ops in GraphSweep.
 class TensorSweep {
  public:
-  static constexpr bool records = false;
-
   TensorSweep(TapeImpl& tape, std::uint32_t index, std::uint32_t lowest)
       : tape_(tape), node_(tape.node(index)), index_(index), lowest_(lowest) {}
 
   const Tensor& grad() const { return node_.adjoint; }
+  /// The incoming gradient as a Var (a constant on the tape), for a user Function.
+  Var recorded_grad() const { return record_constant(tape_, node_.adjoint); }
   const Tensor& out() const { return node_.val(); }
   const Tensor& in(std::size_t k) const { return tape_.node(node_.inputs[k]).val(); }
   std::size_t inputs() const { return node_.inputs.size(); }
@@ -72,15 +143,46 @@ class TensorSweep {
     const std::uint32_t i = node_.inputs[k];
     return i >= lowest_ && tape_.node(i).needed;
   }
-  const OpParams& params() const { return node_.params; }
+  template <class P>
+  const P& params() const {
+    return node_.get_params<P>();
+  }
   const Tensor& aux() const { return node_.extras->aux; }
   Node& node() { return node_; }
   TapeImpl& tape() { return tape_; }
   std::uint32_t index() const { return index_; }
 
+  // ---- shape operations on tensors ----
+  static TransposedTensor transpose(const Tensor& t) { return {t}; }
+  static MatrixProduct matmul(const Tensor& a, const Tensor& b) { return {a, b, false, false}; }
+  static MatrixProduct matmul(TransposedTensor a, const Tensor& b) {
+    return {a.tensor, b, true, false};
+  }
+  static MatrixProduct matmul(const Tensor& a, TransposedTensor b) {
+    return {a, b.tensor, false, true};
+  }
+  template <class Sh>
+  static auto reshape(const Tensor& t, const Sh& shape) {
+    return xt::adapt(t.data(), t.size(), xt::no_ownership(),
+                     Tensor::shape_type(shape.begin(), shape.end()));
+  }
+  template <class E, class Sh>
+  static auto broadcast_to(E&& e, const Sh& shape) {
+    using Held = std::conditional_t<std::is_lvalue_reference_v<E>, E, std::decay_t<E>>;
+    return Broadcast<Held>{std::forward<E>(e), Tensor::shape_type(shape.begin(), shape.end())};
+  }
+  static TensorWindow slice(const Tensor& t, std::size_t axis, std::size_t begin, std::size_t end) {
+    return {t, axis, begin, end};
+  }
+  template <class Sh>
+  static EmbeddedTensor embed(const Tensor& t, const Sh& shape, std::size_t axis, std::size_t begin,
+                              std::size_t end) {
+    return {t, {shape.data(), shape.size()}, axis, begin, end};
+  }
+
   /// Adds the expression `e` (shaped like the output) into input k's adjoint, summing away
   /// broadcast dimensions. Skipped when input k is not needed.
-  template <class E>
+  template <TensorExpression E>
   void accumulate(std::size_t k, E&& e) {
     if (!needs(k)) return;
     Node& target = tape_.node(node_.inputs[k]);
@@ -99,18 +201,58 @@ class TensorSweep {
     }
     target.has_adjoint = true;
   }
+  /// A user Function's gradient.
+  void accumulate(std::size_t k, const Var& g) { accumulate(k, g.value()); }
+  void accumulate(std::size_t k, TransposedTensor t) { accumulate(k, xt::transpose(t.tensor)); }
+  void accumulate(std::size_t k, const MatrixProduct& p) {
+    write_into(k, [&](Tensor& adj, bool assign) {
+      gemm(p.a, p.b, adj, assign, p.transpose_a, p.transpose_b);
+    });
+  }
+  template <class E>
+  void accumulate(std::size_t k, const Broadcast<E>& b) {
+    if constexpr (std::is_same_v<std::decay_t<E>, Tensor>) {
+      if (b.expr.size() == 1) {  // every element gets the one value: a fill, not a broadcast
+        const double g = b.expr.data()[0];
+        write_into(k, [&](Tensor& adj, bool assign) {
+          if (assign) {
+            adj.resize(b.shape);
+            adj.fill(g);
+          } else {
+            for (double& a : adj) a += g;
+          }
+        });
+        return;
+      }
+    }
+    accumulate(k, xt::broadcast(b.expr, b.shape));
+  }
+  void accumulate(std::size_t k, const TensorWindow& w) {
+    write_into(k, [&](Tensor& adj, bool assign) {
+      read_window(w.tensor, w.axis, w.begin, w.end, adj, assign);
+    });
+  }
+  void accumulate(std::size_t k, const EmbeddedTensor& e) {
+    write_into(k, [&](Tensor& adj, bool assign) {
+      if (assign) {
+        adj.resize(Tensor::shape_type(e.shape.begin(), e.shape.end()));
+        adj.fill(0.0);
+      }
+      add_window(e.tensor, e.axis, e.begin, e.end, adj);
+    });
+  }
 
+ private:
   /// Lets `write(adjoint, assign)` put input k's contribution (already of the input's
-  /// shape) straight into its adjoint, e.g. a BLAS call with beta = 1 to accumulate.
+  /// shape) straight into its adjoint.
   template <class Write>
-  void accumulate_into(std::size_t k, Write&& write) {
+  void write_into(std::size_t k, Write&& write) {
     if (!needs(k)) return;
     Node& target = tape_.node(node_.inputs[k]);
     write(target.adjoint, !target.has_adjoint);
     target.has_adjoint = true;
   }
 
- private:
   TapeImpl& tape_;
   Node& node_;
   std::uint32_t index_;
@@ -119,12 +261,11 @@ class TensorSweep {
 
 class GraphSweep {
  public:
-  static constexpr bool records = true;
-
   GraphSweep(TapeImpl& tape, std::uint32_t index, std::uint32_t lowest, std::vector<Var>& adjoints)
       : tape_(tape), index_(index), lowest_(lowest), adjoints_(adjoints) {}
 
   Var grad() const { return adjoints_[index_ - lowest_]; }
+  Var recorded_grad() const { return grad(); }
   Var out() const { return tape_.handle(index_); }
   Var in(std::size_t k) const { return tape_.handle(node().inputs[k]); }
   std::size_t inputs() const { return node().inputs.size(); }
@@ -132,12 +273,28 @@ class GraphSweep {
     const std::uint32_t i = node().inputs[k];
     return i >= lowest_ && tape_.node(i).needed;
   }
-  const OpParams& params() const { return node().params; }
+  template <class P>
+  const P& params() const {
+    return node().get_params<P>();
+  }
   /// The auxiliary tensor as a constant Var.
   Var aux() const;
   Node& node() const { return tape_.node(index_); }
   TapeImpl& tape() { return tape_; }
   std::uint32_t index() const { return index_; }
+
+  // ---- shape operations: the differentiable ones, recorded ----
+  static Var transpose(const Var& x) { return ad::transpose(x); }
+  static Var matmul(const Var& a, const Var& b) { return ad::matmul(a, b); }
+  static Var reshape(const Var& x, const Shape& shape) { return ad::reshape(x, shape); }
+  static Var broadcast_to(const Var& x, const Shape& shape) { return ad::broadcast_to(x, shape); }
+  static Var slice(const Var& x, std::size_t axis, std::size_t begin, std::size_t end) {
+    return ad::slice(x, axis, begin, end);
+  }
+  static Var embed(const Var& x, const Shape& shape, std::size_t axis, std::size_t begin,
+                   std::size_t end) {
+    return detail::embed(x, shape, axis, begin, end);
+  }
 
   void accumulate(std::size_t k, const Var& g);
 
@@ -152,14 +309,15 @@ template <class Rule>
 inline constexpr OpRule rule_of{Rule::name, &Rule::template backward<TensorSweep>,
                                 &Rule::template backward<GraphSweep>};
 
-/// Records one operation: checks its operands share a tape, appends a node, lets
-/// `compute(node)` fill `node.value` (and `node.aux`), and checks for anomalies.
-template <class Rule, class Compute>
-Var record(std::span<const Var* const> operands, const OpParams& params, Compute&& compute) {
+/// Records one operation: checks its operands share a tape, appends a node, stores the
+/// rule's parameters (`params` null for a rule without), lets `compute(node)` fill
+/// `node.value` (and `node.aux`), and checks for anomalies.
+template <class Rule, class Params, class Compute>
+Var record_node(std::span<const Var* const> operands, const Params* params, Compute& compute) {
   TapeImpl& tape = common_tape(operands, Rule::name);
   const std::uint32_t index = tape.push(&rule_of<Rule>);
   Node& n = tape.node(index);
-  n.params = params;
+  if constexpr (!std::is_void_v<Params>) n.set_params(*params);
   for (const Var* v : operands) {
     const std::uint32_t i = TapeImpl::index(*v);
     n.inputs.push_back(i);
@@ -178,13 +336,26 @@ Var record(std::span<const Var* const> operands, const OpParams& params, Compute
 }
 
 template <class Rule, class Compute>
-Var record(std::initializer_list<const Var*> operands, const OpParams& params, Compute&& compute) {
-  return record<Rule>(std::span<const Var* const>(operands.begin(), operands.size()), params,
-                      std::forward<Compute>(compute));
+Var record(std::span<const Var* const> operands, Compute&& compute) {
+  return record_node<Rule, void>(operands, nullptr, compute);
 }
 
-/// Records a constant (no gradient) computed from `like`'s tape, e.g. a mask.
-Var record_constant(TapeImpl& tape, Tensor value);
+template <class Rule, class Compute>
+Var record(std::span<const Var* const> operands, const typename Rule::Params& params,
+           Compute&& compute) {
+  return record_node<Rule>(operands, &params, compute);
+}
+
+template <class Rule, class Compute>
+Var record(std::initializer_list<const Var*> operands, Compute&& compute) {
+  return record_node<Rule, void>({operands.begin(), operands.size()}, nullptr, compute);
+}
+
+template <class Rule, class Compute>
+Var record(std::initializer_list<const Var*> operands, const typename Rule::Params& params,
+           Compute&& compute) {
+  return record_node<Rule>({operands.begin(), operands.size()}, &params, compute);
+}
 
 /// Marks a sweep over [lowest, output] of `tape` as running while it lives. Sweeps keep
 /// their state in the nodes (`needed`, `has_adjoint`, `adjoint`), so a sweep started while

@@ -74,7 +74,6 @@ std::uint32_t TapeImpl::push(const OpRule* rule) {
   Node& n = node(index);
   n.rule = rule;
   n.inputs.clear();
-  n.params = OpParams{};
   n.leaf = LeafKind::constant;
   n.requires_grad = false;
   n.has_adjoint = false;
@@ -85,14 +84,20 @@ std::uint32_t TapeImpl::push(const OpRule* rule) {
 void TapeImpl::pop() {
   Node& n = node(--size_);
   n.parameter.reset();
-  if (n.extras) n.extras->function.reset();
+  if (n.extras) {
+    n.extras->function.reset();
+    n.extras->params.reset();
+  }
 }
 
 void TapeImpl::clear() {
   for (std::uint32_t i = 0; i < size_; ++i) {
     Node& n = node(i);
     n.parameter.reset();  // the tape no longer keeps parameters or functions alive
-    if (n.extras) n.extras->function.reset();
+    if (n.extras) {
+      n.extras->function.reset();
+      n.extras->params.reset();
+    }
   }
   size_ = 0;
   graph_adjoints.clear();
