@@ -246,12 +246,33 @@ Var pow(const Var& x, double exponent) {
 }
 
 namespace {
+// At base 0 the gradients take their limits, as in PyTorch: ∂/∂x = y·x^(y−1) is 0 where
+// y = 0 (not 0·∞ = NaN), ∂/∂y = x^y·log x is 0 where y ≥ 0 (not 0·(−∞)). The arguments are
+// made safe (exponent 1, base 1) rather than the results masked: a masked NaN would come back
+// as 0·NaN in the next derivative.
+auto pow_safe_exponent(const Tensor& x, const Tensor& y) {
+  return xt::where(xt::equal(x, 0.0) && xt::equal(y, 0.0), 1.0, y);
+}
+Var pow_safe_exponent(const Var& x, const Var& y) {
+  Tensor zero_zero = xt::equal(x.value(), 0.0) && xt::equal(y.value(), 0.0);
+  return ad::where(zero_zero, mask_constant(x, Tensor(1.0)), y);
+}
+auto pow_safe_base(const Tensor& x, const Tensor& y) {
+  return xt::where(xt::equal(x, 0.0) && y >= 0.0, 1.0, x);
+}
+Var pow_safe_base(const Var& x, const Var& y) {
+  Tensor zero_base = xt::equal(x.value(), 0.0) && y.value() >= 0.0;
+  return ad::where(zero_base, mask_constant(x, Tensor(1.0)), x);
+}
+
 struct Pow {  // x^y
   static constexpr const char* name = "pow";
   template <class S>
   static void backward(S& s) {
-    if (s.needs(0)) s.accumulate(0, s.grad() * s.in(1) * pow(s.in(0), s.in(1) - 1.0));
-    if (s.needs(1)) s.accumulate(1, s.grad() * s.out() * log(s.in(0)));
+    const auto& x = s.in(0);
+    const auto& y = s.in(1);
+    if (s.needs(0)) s.accumulate(0, s.grad() * y * pow(x, pow_safe_exponent(x, y) - 1.0));
+    if (s.needs(1)) s.accumulate(1, s.grad() * s.out() * log(pow_safe_base(x, y)));
   }
 };
 }  // namespace
@@ -325,7 +346,9 @@ struct Sigmoid {
   static constexpr const char* name = "sigmoid";
   template <class S>
   static void backward(S& s) {
-    if (s.needs(0)) s.accumulate(0, s.grad() * s.out() * (1.0 - s.out()));
+    // σ(x)·σ(−x), not σ(1 − σ): 1 − σ cancels for x ≫ 0 (no digit left at x ≈ 36), which
+    // softplus'' and every higher derivative of sigmoid would inherit.
+    if (s.needs(0)) s.accumulate(0, s.grad() * s.out() * logistic(-s.in(0)));
   }
 };
 }  // namespace

@@ -39,20 +39,35 @@ CHAINRULE_AUTODIFF_EXPORT Var log(const Var& x);                   ///< natural 
 CHAINRULE_AUTODIFF_EXPORT Var sqrt(const Var& x);                  ///< √x
 CHAINRULE_AUTODIFF_EXPORT Var square(const Var& x);                ///< x²
 CHAINRULE_AUTODIFF_EXPORT Var pow(const Var& x, double exponent);  ///< xᵖ for a constant exponent p
-/// base^exponent, both differentiable (the exponent's gradient needs base > 0).
+/// base^exponent, both differentiable (the exponent's gradient needs base > 0). At base 0
+/// the gradients take their limits, as in PyTorch, at every order: ∂/∂base is 0 where the
+/// exponent is 0, ∂/∂exponent is 0 where the exponent is ≥ 0.
+/// @code
+/// ad::Var y = ad::pow(x, p);  // ∂y/∂x = p·x^(p−1), ∂y/∂p = y·log x
+/// @endcode
 CHAINRULE_AUTODIFF_EXPORT Var pow(const Var& base, const Var& exponent);
 CHAINRULE_AUTODIFF_EXPORT Var abs(const Var& x);   ///< |x| (gradient sign(x), 0 at 0)
 CHAINRULE_AUTODIFF_EXPORT Var sin(const Var& x);   ///< sine
 CHAINRULE_AUTODIFF_EXPORT Var cos(const Var& x);   ///< cosine
 CHAINRULE_AUTODIFF_EXPORT Var tanh(const Var& x);  ///< hyperbolic tangent
-/// 1 / (1 + e⁻ˣ), finite for every finite x.
+/// 1 / (1 + e⁻ˣ), finite for every finite x. Its derivative is computed as σ(x)·σ(−x), which
+/// keeps its digits for large x (so do softplus'' and the higher derivatives).
 CHAINRULE_AUTODIFF_EXPORT Var sigmoid(const Var& x);
 CHAINRULE_AUTODIFF_EXPORT Var relu(const Var& x);  ///< max(x, 0) (gradient 0 at 0)
 /// log(1 + eˣ), computed without overflow.
 CHAINRULE_AUTODIFF_EXPORT Var softplus(const Var& x);
-/// Elementwise max with broadcasting; at ties the gradient goes to `a`.
+/// Elementwise max with broadcasting. At ties (a = b) the whole gradient goes to `a` and none
+/// to `b` (PyTorch splits it in halves): a subgradient either way, and `maximum(x, c)` with a
+/// constant c passes the gradient through at x = c.
+/// @code
+/// ad::Var hinge = ad::maximum(1.0 - margin, zeros);  // ties: the gradient goes to 1 − margin
+/// @endcode
 CHAINRULE_AUTODIFF_EXPORT Var maximum(const Var& a, const Var& b);
-/// Elementwise min with broadcasting; at ties the gradient goes to `a`.
+/// Elementwise min with broadcasting. At ties (a = b) the whole gradient goes to `a` and none
+/// to `b`, as for `maximum`.
+/// @code
+/// ad::Var capped = ad::minimum(x, limit);  // ties: the gradient goes to x
+/// @endcode
 CHAINRULE_AUTODIFF_EXPORT Var minimum(const Var& a, const Var& b);
 /// `condition ≠ 0 ? a : b`, elementwise with broadcasting; no gradient flows to `condition`.
 CHAINRULE_AUTODIFF_EXPORT Var where(const Tensor& condition, const Var& a, const Var& b);
