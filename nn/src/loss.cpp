@@ -3,7 +3,6 @@
 #include "chainrule/nn/loss.hpp"
 
 #include <algorithm>
-#include <limits>
 
 #include <xtensor/xbuilder.hpp>
 
@@ -75,20 +74,13 @@ ad::Var mse(const ad::Var& a, const ad::Tensor& y) { return mse(a, constant_like
 
 ad::Var log_softmax(const ad::Var& z) {
   require_logits(z, "log_softmax");
-  const ad::Tensor& v = z.value();
-  const std::size_t classes = v.shape()[0];
-  const std::size_t batch = v.dimension() == 2 ? v.shape()[1] : 1;
-  ad::Tensor m = ad::Tensor::from_shape(v.dimension() == 2 ? ad::Shape{1, batch} : ad::Shape{1});
-  for (std::size_t j = 0; j < batch; ++j) {
-    double best = -std::numeric_limits<double>::infinity();
-    for (std::size_t i = 0; i < classes; ++i) best = std::max(best, v.data()[i * batch + j]);
-    m.data()[j] = best;
-  }
-  const ad::Var shifted = z - constant_like(z, std::move(m));
-  return shifted - ad::log(ad::sum(ad::exp(shifted), 0, /*keepdims=*/true));
+  return ad::log_softmax(z, 0);
 }
 
-ad::Var softmax(const ad::Var& z) { return ad::exp(log_softmax(z)); }
+ad::Var softmax(const ad::Var& z) {
+  require_logits(z, "softmax");
+  return ad::softmax(z, 0);
+}
 
 ad::Var softmax_cross_entropy(const ad::Var& logits, const ad::Var& targets) {
   require_logits(logits, "softmax_cross_entropy");

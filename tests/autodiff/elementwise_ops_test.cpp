@@ -443,3 +443,71 @@ BOOST_AUTO_TEST_CASE(maximum_and_minimum_send_ties_to_the_first_operand) {
   BOOST_TEST(matches(gmin[0].value(), ad::Tensor{1.0, 1.0, 0.0}));
   BOOST_TEST(matches(gmin[1].value(), ad::Tensor{0.0, 0.0, 1.0}));
 }
+
+// ---- softmax and log_softmax --------------------------------------------------------------------
+
+namespace {
+
+// The plain references: exp and a sum along the axis, no shift (the inputs are moderate).
+std::size_t plain_axis(const ad::Tensor& t, std::ptrdiff_t axis) {
+  const auto rank = static_cast<std::ptrdiff_t>(t.dimension());
+  if (axis < -rank || axis >= rank) throw std::out_of_range("axis");
+  return static_cast<std::size_t>(axis < 0 ? axis + rank : axis);
+}
+ad::Tensor plain_log_softmax(const ad::Tensor& t, std::ptrdiff_t axis) {
+  const std::size_t a = plain_axis(t, axis);
+  const ad::Tensor total = xt::sum(xt::exp(t), {a}, xt::keep_dims);
+  return t - xt::log(total);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(softmax_and_log_softmax_along_every_axis) {
+  Rng rng(1401);
+  for (std::size_t rank = 0; rank <= 3; ++rank) {
+    for (int repeat = 0; repeat < 2; ++repeat) {
+      const ad::Shape shape = random_shape(rng, rank, rank);
+      const auto r = static_cast<std::ptrdiff_t>(rank);
+      // Every axis, negative ones, and the first out of range on both sides (throw parity).
+      for (std::ptrdiff_t axis = -r - 1; axis <= r; ++axis) {
+        const Tensors inputs = {uniform(-3.0, 3.0)(rng, shape)};
+        expect_ad(
+            "log_softmax(x, " + std::to_string(axis) + ")",
+            [=](const Vars& v) { return ad::log_softmax(v[0], axis); },
+            [=](const Tensors& t) -> ad::Tensor { return plain_log_softmax(t[0], axis); }, inputs);
+        expect_ad(
+            "softmax(x, " + std::to_string(axis) + ")",
+            [=](const Vars& v) { return ad::softmax(v[0], axis); },
+            [=](const Tensors& t) -> ad::Tensor { return xt::exp(plain_log_softmax(t[0], axis)); },
+            inputs);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(softmax_is_stable_and_names_a_bad_axis) {
+  FreshTape t;
+  const ad::Var big = ad::variable(ad::Tensor{{1000.0, -1000.0}, {1001.0, -1001.0}, {1002.0, 0.0}});
+  const ad::Var p = ad::softmax(big, 0);
+  const ad::Var l = ad::log_softmax(big, -2);
+  const double total = 1.0 + std::exp(1.0) + std::exp(2.0);
+  const double e = std::exp(-1000.0);  // underflows to 0: log_softmax must not take log(0)
+  BOOST_TEST(matches(
+      p.value(),
+      ad::Tensor{{1.0 / total, e}, {std::exp(1.0) / total, 0.0}, {std::exp(2.0) / total, 1.0}},
+      1e-15));
+  BOOST_TEST(matches(l.value(),
+                     ad::Tensor{{-std::log(total), -1000.0},
+                                {1.0 - std::log(total), -1001.0},
+                                {2.0 - std::log(total), 0.0}},
+                     1e-13));
+  for (const double g : ad::grad(ad::sum(l * l) + ad::sum(p * p), {big})[0].value())
+    BOOST_TEST(std::isfinite(g));
+  const ad::Var m = ad::variable(xt::zeros<double>(ad::Shape{2, 3}));
+  expect_error<ad::ShapeError>([&] { return ad::softmax(m, 2); }, {"softmax", "axis 2", "(2, 3)"},
+                               "axis 2");
+  expect_error<ad::ShapeError>([&] { return ad::log_softmax(m, -3); },
+                               {"log_softmax", "axis -3", "(2, 3)"}, "axis -3");
+  expect_error<ad::ShapeError>([&] { return ad::softmax(ad::variable(ad::Tensor(1.0)), 0); },
+                               {"softmax", "axis 0", "()"}, "0-d");
+}

@@ -27,11 +27,10 @@ CHAINRULE_NN_EXPORT ad::Var mse(const ad::Var& a, const ad::Var& y);
 /// The same with a constant target.
 CHAINRULE_NN_EXPORT ad::Var mse(const ad::Var& a, const ad::Tensor& y);
 
-/// log softmax over the classes (axis 0) of logits z (classes × batch), computed as
-/// (z − m) − log Σ exp(z − m) with m the column maximum (a constant: the identity holds for
-/// any m, so derivatives of every order are exact and nothing overflows).
+/// log softmax over the classes (axis 0) of logits z (classes × batch, or classes):
+/// `ad::log_softmax(z, 0)` after checking z is such a matrix or vector.
 CHAINRULE_NN_EXPORT ad::Var log_softmax(const ad::Var& z);
-/// exp(log_softmax(z)): each column sums to 1.
+/// `ad::softmax(z, 0)` for logits z (classes × batch, or classes): each column sums to 1.
 CHAINRULE_NN_EXPORT ad::Var softmax(const ad::Var& z);
 
 /// Softmax cross-entropy −Σ t ⊙ log_softmax(z) / N for logits z and target probabilities t
