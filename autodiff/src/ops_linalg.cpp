@@ -3,6 +3,7 @@
 #include <xtensor-blas/xblas.hpp>
 #include <xtensor/xmanipulation.hpp>
 
+#include "batched_matmul.hpp"
 #include "chainrule/autodiff/errors.hpp"
 #include "sweep.hpp"
 
@@ -61,15 +62,25 @@ Var matmul(const Var& a, const Var& b) {
   detail::common_tape(operands, Matmul::name);
   const std::size_t da = av.dimension();
   const std::size_t db = bv.dimension();
-  if (da < 1 || da > 2 || db < 1 || db > 2) {
-    throw ShapeError("chainrule: matmul: operands must be 1-D or 2-D, got shapes " +
+  if (da < 1 || db < 1) {
+    throw ShapeError("chainrule: matmul: operands must have at least one dimension, got shapes " +
                      to_string(shape_of(av)) + " and " + to_string(shape_of(bv)));
   }
-  if (av.shape()[da - 1] != bv.shape()[0]) {
+  // The contracted dimensions: a's last, and b's first for 1-D, second-to-last otherwise.
+  const std::size_t contracted_b = db == 1 ? 0 : db - 2;
+  if (av.shape()[da - 1] != bv.shape()[contracted_b]) {
     throw ShapeError("chainrule: matmul: shapes " + to_string(shape_of(av)) + " and " +
                      to_string(shape_of(bv)) +
                      " are not aligned: " + std::to_string(av.shape()[da - 1]) + " (dim " +
-                     std::to_string(da - 1) + ") != " + std::to_string(bv.shape()[0]) + " (dim 0)");
+                     std::to_string(da - 1) + ") != " + std::to_string(bv.shape()[contracted_b]) +
+                     " (dim " + std::to_string(contracted_b) + ")");
+  }
+  if (da > 2 || db > 2) {
+    // numpy: a 1-D operand becomes a matrix (a row on the left, a column on the right) and
+    // that axis is dropped from the result.
+    if (da == 1) return squeeze(detail::batched_matmul(unsqueeze(a, 0), b), -2);
+    if (db == 1) return squeeze(detail::batched_matmul(a, unsqueeze(b, -1)), -1);
+    return detail::batched_matmul(a, b);
   }
   if (da == 2 && db == 2) return matmul_2d(a, b);
   if (da == 2 && db == 1) {

@@ -5,6 +5,7 @@
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xbroadcast.hpp>
 
+#include "axes.hpp"
 #include "chainrule/autodiff/errors.hpp"
 #include "sweep.hpp"
 
@@ -55,12 +56,9 @@ struct SumAxis {
 };
 }  // namespace
 
-Var sum(const Var& x, std::size_t axis, bool keepdims) {
+Var sum(const Var& x, std::ptrdiff_t signed_axis, bool keepdims) {
   const Tensor& v = detail::value_of(x, "sum");
-  if (axis >= v.dimension()) {
-    throw ShapeError("chainrule: sum: axis " + std::to_string(axis) +
-                     " is out of range for shape " + to_string(shape_of(v)));
-  }
+  const std::size_t axis = detail::normalize_axis(signed_axis, detail::dims(v), "sum");
   return detail::record<SumAxis>({&x}, SumAxis::Params{axis}, [&](Node& n) {
     const Shape kept = kept_shape(shape_of(v), axis);
     detail::reduce_into(v, n.value, kept, /*assign=*/true);
@@ -74,13 +72,10 @@ Var sum(const Var& x, std::size_t axis, bool keepdims) {
 
 Var mean(const Var& x) { return sum(x) / static_cast<double>(detail::value_of(x, "mean").size()); }
 
-Var mean(const Var& x, std::size_t axis, bool keepdims) {
+Var mean(const Var& x, std::ptrdiff_t signed_axis, bool keepdims) {
   const Shape shape = shape_of(detail::value_of(x, "mean"));
-  if (axis >= shape.size()) {
-    throw ShapeError("chainrule: mean: axis " + std::to_string(axis) +
-                     " is out of range for shape " + to_string(shape));
-  }
-  return sum(x, axis, keepdims) / static_cast<double>(shape[axis]);
+  const std::size_t axis = detail::normalize_axis(signed_axis, shape, "mean");
+  return sum(x, signed_axis, keepdims) / static_cast<double>(shape[axis]);
 }
 
 }  // namespace chainrule::ad

@@ -3,7 +3,9 @@
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xbroadcast.hpp>
 
+#include "axes.hpp"
 #include "chainrule/autodiff/errors.hpp"
+#include "index_map.hpp"
 #include "sweep.hpp"
 
 namespace chainrule::ad {
@@ -79,11 +81,11 @@ namespace {
 
 using detail::Node;
 
-void check_axis(const char* op, const Tensor& v, std::size_t axis) {
-  if (axis >= v.dimension()) {
-    throw ShapeError(std::string("chainrule: ") + op + ": axis " + std::to_string(axis) +
-                     " is out of range for shape " + to_string(shape_of(v)));
-  }
+// A bound of slice's range, negative ones counting from the end of an axis of `extent`.
+std::size_t slice_bound(std::ptrdiff_t bound, std::size_t extent) {
+  const auto e = static_cast<std::ptrdiff_t>(extent);
+  const std::ptrdiff_t b = bound < 0 ? bound + e : bound;
+  return b < 0 ? extent + 1 : static_cast<std::size_t>(b);  // extent + 1: out of range
 }
 
 }  // namespace
@@ -172,21 +174,30 @@ struct Slice {
 };
 }  // namespace
 
-Var slice(const Var& x, std::size_t axis, std::size_t begin, std::size_t end) {
+Var slice(const Var& x, std::ptrdiff_t signed_axis, std::ptrdiff_t signed_begin,
+          std::ptrdiff_t signed_end, std::ptrdiff_t step) {
   const Tensor& v = detail::value_of(x, Slice::name);
-  check_axis("slice", v, axis);
-  if (begin > end || end > v.shape()[axis]) {
-    throw ShapeError("chainrule: slice: range [" + std::to_string(begin) + ", " +
-                     std::to_string(end) + ") is out of bounds for axis " + std::to_string(axis) +
-                     " of shape " + to_string(shape_of(v)));
+  const std::size_t axis = detail::normalize_axis(signed_axis, detail::dims(v), Slice::name);
+  const std::size_t extent = v.shape()[axis];
+  const std::size_t begin = slice_bound(signed_begin, extent);
+  const std::size_t end = slice_bound(signed_end, extent);
+  if (begin > end || end > extent) {
+    throw ShapeError("chainrule: slice: range [" + std::to_string(signed_begin) + ", " +
+                     std::to_string(signed_end) + ") is out of bounds for axis " +
+                     std::to_string(signed_axis) + " of shape " + to_string(shape_of(v)));
   }
+  if (step < 1) {
+    throw ShapeError("chainrule: slice: step " + std::to_string(step) +
+                     " is not positive (flip reverses an axis)");
+  }
+  if (step > 1) return detail::strided_slice(x, axis, begin, end, static_cast<std::size_t>(step));
   return detail::record<Slice>({&x}, Slice::Params{axis, begin, end}, [&](Node& n) {
     detail::read_window(v, axis, begin, end, n.value, /*assign=*/true);
   });
 }
 
-Var rows(const Var& x, std::size_t begin, std::size_t end) { return slice(x, 0, begin, end); }
-Var cols(const Var& x, std::size_t begin, std::size_t end) { return slice(x, 1, begin, end); }
+Var rows(const Var& x, std::ptrdiff_t begin, std::ptrdiff_t end) { return slice(x, 0, begin, end); }
+Var cols(const Var& x, std::ptrdiff_t begin, std::ptrdiff_t end) { return slice(x, 1, begin, end); }
 
 namespace {
 struct Embed {  // zeros with the input at a window: slice's adjoint
@@ -229,10 +240,11 @@ struct Concatenate {  // input k starts along the axis where the previous ones e
 };
 }  // namespace
 
-Var concatenate(const std::vector<Var>& parts, std::size_t axis) {
+Var concatenate(const std::vector<Var>& parts, std::ptrdiff_t signed_axis) {
   if (parts.empty()) throw ShapeError("chainrule: concatenate: no Vars to join");
   const Tensor& first = detail::value_of(parts.front(), Concatenate::name);
-  check_axis("concatenate", first, axis);
+  const std::size_t axis =
+      detail::normalize_axis(signed_axis, detail::dims(first), Concatenate::name);
   Shape shape = shape_of(first);
   shape[axis] = 0;
   for (const Var& part : parts) {

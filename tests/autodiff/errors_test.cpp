@@ -68,9 +68,9 @@ BOOST_AUTO_TEST_CASE(matmul_misaligned_names_both_shapes) {
       {"matmul", "(3,)", "(2, 3)"}, "matmul 1-D·2-D");
   expect_error<ad::ShapeError>(
       [&] {
-        return ad::matmul(ad::variable(ones({2, 2, 2})), a);
+        return ad::matmul(ad::variable(ones({2, 2, 2})), ad::variable(ones({3, 2})));
       },
-      {"matmul", "(2, 2, 2)", "(2, 3)"}, "matmul of a 3-D operand");
+      {"matmul", "(2, 2, 2)", "(3, 2)", "not aligned"}, "matmul of a misaligned 3-D operand");
   // A failed matmul records nothing, not even the reshapes of its 1-D operands.
   const std::size_t size = t.tape.size();
   BOOST_CHECK_THROW((void)ad::matmul(a, ad::variable(ones({2}))), ad::ShapeError);

@@ -16,7 +16,6 @@ using namespace chainrule::test;
 
 namespace {
 
-
 // Identity whose backward counts its calls: observable "adjoint work".
 struct Counting : ad::Function {
   explicit Counting(int& calls) : calls_(calls) {}

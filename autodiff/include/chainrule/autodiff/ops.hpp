@@ -5,6 +5,7 @@
 /// written with these same operations, so derivatives of any order are exact.
 
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 #include "chainrule/autodiff/activations.hpp"  // leaky_relu, elu, gelu, ..., softmax
@@ -86,9 +87,23 @@ CHAINRULE_AUTODIFF_EXPORT Var clip(const Var& x, const Var& lo, const Var& hi);
 CHAINRULE_AUTODIFF_EXPORT Var sign(const Var& x);
 
 // --- linear algebra -------------------------------------------------------------------------
-/// Matrix product: matrix·matrix, matrix·vector, vector·matrix or vector·vector (numpy's
-/// `matmul` for 1-D and 2-D operands), through BLAS.
+/// Matrix product, numpy's `matmul`: matrix·matrix, matrix·vector, vector·matrix,
+/// vector·vector, and for operands of rank ≥ 3 a stack of matrix products over the leading
+/// (batch) dimensions, which broadcast like numpy's. Through BLAS.
+/// @code
+///   matmul(a, b)  // (2, 1, m, k) · (3, k, n) -> (2, 3, m, n)
+/// @endcode
 CHAINRULE_AUTODIFF_EXPORT Var matmul(const Var& a, const Var& b);
+/// The inner product of two vectors of one length (a 0-d Var).
+/// @code
+///   dot(u, v)
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var dot(const Var& a, const Var& b);
+/// The outer product of two vectors: (n) and (m) -> (n, m).
+/// @code
+///   outer(u, v)  // u vᵀ
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var outer(const Var& a, const Var& b);
 /// Axes reversed (numpy's `.T`): the matrix transpose for 2-D.
 CHAINRULE_AUTODIFF_EXPORT Var transpose(const Var& x);
 
@@ -100,24 +115,171 @@ CHAINRULE_AUTODIFF_EXPORT Var broadcast_to(const Var& x, const Shape& shape);
 /// The sum of x over the dimensions that broadcasting would have added to reach x's shape
 /// from `shape`: the inverse of broadcast_to, used for broadcast gradients.
 CHAINRULE_AUTODIFF_EXPORT Var sum_to(const Var& x, const Shape& shape);
-/// Elements [begin, end) along `axis`.
-CHAINRULE_AUTODIFF_EXPORT Var slice(const Var& x, std::size_t axis, std::size_t begin,
-                                    std::size_t end);
+/// Elements [begin, end) along `axis`, every `step`-th one (numpy's `x[..., begin:end:step]`).
+/// Negative axis and bounds count from the end; a range outside the axis is a ShapeError
+/// (no clamping), and so is a step below 1 (`flip` reverses an axis).
+/// @code
+///   slice(x, -1, 0, 6, 2)  // x[..., 0:6:2]: elements 0, 2, 4 of the last axis
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var slice(const Var& x, std::ptrdiff_t axis, std::ptrdiff_t begin,
+                                    std::ptrdiff_t end, std::ptrdiff_t step = 1);
 /// Rows [begin, end) of a matrix (axis 0).
-CHAINRULE_AUTODIFF_EXPORT Var rows(const Var& x, std::size_t begin, std::size_t end);
+CHAINRULE_AUTODIFF_EXPORT Var rows(const Var& x, std::ptrdiff_t begin, std::ptrdiff_t end);
 /// Columns [begin, end) of a matrix (axis 1).
-CHAINRULE_AUTODIFF_EXPORT Var cols(const Var& x, std::size_t begin, std::size_t end);
-/// Joins Vars along `axis`; other extents must agree.
-CHAINRULE_AUTODIFF_EXPORT Var concatenate(const std::vector<Var>& parts, std::size_t axis = 0);
+CHAINRULE_AUTODIFF_EXPORT Var cols(const Var& x, std::ptrdiff_t begin, std::ptrdiff_t end);
+/// Joins Vars along `axis` (negative counts from the end); other extents must agree.
+CHAINRULE_AUTODIFF_EXPORT Var concatenate(const std::vector<Var>& parts, std::ptrdiff_t axis = 0);
+
+// --- shape: moving elements (forward and backward through one gather/scatter pair) ------
+/// x with its axes reordered: axis d of the result is axis `axes[d]` of x (numpy's
+/// `transpose(x, axes)`); negative axes count from the end.
+/// @code
+///   permute(x, {0, 2, 1})  // (b, m, n) -> (b, n, m)
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var permute(const Var& x, const std::vector<std::ptrdiff_t>& axes);
+/// x reversed along `axis`.
+/// @code
+///   flip(x, -1)  // x[..., ::-1]
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var flip(const Var& x, std::ptrdiff_t axis);
+/// x repeated `reps[d]` times along axis d (numpy's `tile`: the shorter of shape and reps
+/// gets leading 1s). The gradient sums over the copies.
+/// @code
+///   tile(x, {2, 3})  // (n, m) -> (2n, 3m)
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var tile(const Var& x, const std::vector<std::size_t>& reps);
+/// x surrounded by `value`: `widths[d]` = (before, after) elements along axis d, one pair per
+/// axis (numpy's `pad(x, widths, constant_values=value)`).
+/// @code
+///   pad(x, {{1, 1}, {0, 2}}, 0.0)  // (n, m) -> (n + 2, m + 2)
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var pad(const Var& x,
+                                  const std::vector<std::pair<std::size_t, std::size_t>>& widths,
+                                  double value = 0.0);
+/// The elements at `indices` along `axis` (numpy's `take`): the result has extent
+/// `indices.size()` there. Indices may repeat (the gradient adds into a repeated position)
+/// and count from the end when negative; one out of range is a ShapeError.
+/// @code
+///   take(x, {2, 0, 2}, 0)  // rows 2, 0 and 2 of a matrix
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var take(const Var& x, const std::vector<std::ptrdiff_t>& indices,
+                                   std::ptrdiff_t axis);
+/// x without `axis`, which must have extent 1.
+/// @code
+///   squeeze(x, 1)  // (n, 1) -> (n)
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var squeeze(const Var& x, std::ptrdiff_t axis);
+/// x with a new axis of extent 1 at position `axis` (−1: last, as numpy's `expand_dims`).
+/// @code
+///   unsqueeze(x, 0)  // (n) -> (1, n)
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var unsqueeze(const Var& x, std::ptrdiff_t axis);
+/// Vars of one shape joined along a new axis at position `axis`.
+/// @code
+///   stack({a, b, c}, 0)  // three (n) -> (3, n)
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var stack(const std::vector<Var>& parts, std::ptrdiff_t axis = 0);
 
 // --- reductions -----------------------------------------------------------------------------
 /// Sum of all elements (a 0-d Var).
 CHAINRULE_AUTODIFF_EXPORT Var sum(const Var& x);
-/// Sum along `axis`; `keepdims` keeps it with extent 1.
-CHAINRULE_AUTODIFF_EXPORT Var sum(const Var& x, std::size_t axis, bool keepdims = false);
+/// Sum along `axis` (negative counts from the end); `keepdims` keeps it with extent 1.
+CHAINRULE_AUTODIFF_EXPORT Var sum(const Var& x, std::ptrdiff_t axis, bool keepdims = false);
 /// Mean of all elements (a 0-d Var).
 CHAINRULE_AUTODIFF_EXPORT Var mean(const Var& x);
-/// Mean along `axis`; `keepdims` keeps it with extent 1.
-CHAINRULE_AUTODIFF_EXPORT Var mean(const Var& x, std::size_t axis, bool keepdims = false);
+/// Mean along `axis` (negative counts from the end); `keepdims` keeps it with extent 1.
+CHAINRULE_AUTODIFF_EXPORT Var mean(const Var& x, std::ptrdiff_t axis, bool keepdims = false);
+
+// --- more reductions (axis: negative counts from the end) -----------------------------------
+/// log Σ exp(x) over all elements, computed without overflow (shifted by the maximum).
+/// @code
+///   logsumexp(x) - x  // −log softmax(x)
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var logsumexp(const Var& x);
+/// log Σ exp(x) along `axis`; the gradient is softmax(x) along it.
+/// @code
+///   logsumexp(logits, 0)  // one value per column
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var logsumexp(const Var& x, std::ptrdiff_t axis, bool keepdims = false);
+/// The largest element (a 0-d Var). The gradient goes to the element that attains it; ties
+/// share it equally (k tied elements get 1/k each). A NaN element makes the maximum NaN and
+/// takes the gradient. An empty x is a ShapeError.
+/// @code
+///   max(x) - min(x)  // the range of x
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var max(const Var& x);
+/// The largest element along `axis` (ties share the gradient equally).
+/// @code
+///   max(scores, -1, true)  // (b, n) -> (b, 1)
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var max(const Var& x, std::ptrdiff_t axis, bool keepdims = false);
+/// The smallest element (a 0-d Var); ties share the gradient equally, as for `max`.
+/// @code
+///   min(x)
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var min(const Var& x);
+/// The smallest element along `axis` (ties share the gradient equally).
+/// @code
+///   min(x, 0)  // one value per column
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var min(const Var& x, std::ptrdiff_t axis, bool keepdims = false);
+/// Position of the largest element along `axis` (the first one at ties, NaN counts as
+/// largest), as a Tensor of integer values without that axis. Not differentiable.
+/// @code
+///   const Tensor predicted = argmax(probabilities, 0);  // class per column
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Tensor argmax(const Var& x, std::ptrdiff_t axis);
+/// Position of the smallest element along `axis` (the first one at ties). Not differentiable.
+/// @code
+///   const Tensor nearest = argmin(distances, 1);
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Tensor argmin(const Var& x, std::ptrdiff_t axis);
+/// Product of all elements (a 0-d Var; 1 for an empty x). The gradient is exact with zeros
+/// among the elements (one zero: only it gets a nonzero gradient; several: all get 0).
+/// @code
+///   prod(x)
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var prod(const Var& x);
+/// Product along `axis` (pairwise, so the gradient is exact with zeros).
+/// @code
+///   prod(x, 1)  // one product per row
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var prod(const Var& x, std::ptrdiff_t axis, bool keepdims = false);
+/// Running sums along `axis` (same shape as x).
+/// @code
+///   cumsum(x, -1)  // [1, 2, 3] -> [1, 3, 6]
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var cumsum(const Var& x, std::ptrdiff_t axis);
+/// The 2-norm of all elements, √Σx², computed without overflow. At x = 0 the gradient is 0
+/// (a subgradient), not NaN.
+/// @code
+///   norm(w) * 1e-3  // a regulariser
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var norm(const Var& x);
+/// Population variance of all elements (a 0-d Var): mean((x − mean(x))²).
+/// @code
+///   variance(x)
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var variance(const Var& x);
+/// Variance along `axis`: Σ(x − mean)² / (n − ddof). ddof = 1 gives the sample variance;
+/// n − ddof ≤ 0 is a ShapeError.
+/// @code
+///   variance(x, 0, false, 1)  // sample variance of each column
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var variance(const Var& x, std::ptrdiff_t axis, bool keepdims = false,
+                                       std::ptrdiff_t ddof = 0);
+/// Standard deviation of all elements, √variance(x); where the variance is 0 (all elements
+/// equal) the gradient is 0 rather than NaN.
+/// @code
+///   (x - mean(x)) / stddev(x)  // standardised
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var stddev(const Var& x);
+/// Standard deviation along `axis`, √variance(x, axis, keepdims, ddof) (gradient 0 where the
+/// variance is 0).
+/// @code
+///   stddev(x, 1, true, 1)  // sample standard deviation of each row, kept as a column
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var stddev(const Var& x, std::ptrdiff_t axis, bool keepdims = false,
+                                     std::ptrdiff_t ddof = 0);
 
 }  // namespace chainrule::ad
