@@ -582,7 +582,7 @@ plot::Figure nonlinear_fit_panel() {
   check(xt::amax(xt::abs(gradient_at(cost, p)))() < 1e-8, "Gauss-Newton ends where grad chi2 = 0");
 
   plot::Figure figure("Non-linear least squares: a Gaussian", "x", "y ≈ A exp(−(x − μ)²/(2σ²))");
-  figure.limits(0.0, 10.0, -0.5, 4.6);
+  figure.limits(0.0, 10.0, -0.5, 5.3);
   const std::vector<double> xs = linspace(0.0, 10.0, 300);
   const auto curve = [&](const ad::Tensor& q, const std::vector<double>& at_x) {
     return values([&](const ad::Var& v) { return model(ad::constant(q), v); }, at_x);
