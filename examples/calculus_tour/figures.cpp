@@ -258,13 +258,6 @@ void sandpit_figure(const fs::path& dir, const Wrote& wrote) {
 
 // --- week 3: the network's computation graph -------------------------------------------------
 
-// A column vector, shape (n, 1), as a layer's bias b in z = W·a + b.
-ad::Tensor column(std::initializer_list<double> values) {
-  ad::Tensor c = values;
-  c.reshape({values.size(), 1});
-  return c;
-}
-
 // A 2-3-1 sigmoid network on a batch of four examples and its cost, recorded on a tape:
 // a1 = σ(W1·a0 + b1), a2 = σ(W2·a1 + b2), C = Σ(a2 − y)²/N. Backpropagation walks this graph
 // from C back to W1, b1, W2 and b2, applying the multivariate chain rule at every node.
@@ -274,9 +267,9 @@ void computation_graph_figure(const fs::path& dir, const Wrote& wrote) {
   const ad::Var a0 = ad::constant(ad::Tensor{{0.0, 0.5, 1.0, 1.5}, {1.0, -0.5, 0.2, 0.8}});
   const ad::Var y = ad::constant(ad::Tensor{{1.0, 0.0, 1.0, 0.0}});
   const ad::Var W1 = ad::variable(ad::Tensor{{0.5, -1.0}, {2.0, 0.25}, {-0.3, 0.8}});
-  const ad::Var b1 = ad::variable(column({0.1, -0.2, 0.0}));
+  const ad::Var b1 = ad::variable(ad::column({0.1, -0.2, 0.0}));
   const ad::Var W2 = ad::variable(ad::Tensor{{1.0, -0.5, 0.7}});
-  const ad::Var b2 = ad::variable(column({0.05}));
+  const ad::Var b2 = ad::variable(ad::column({0.05}));
   const ad::Var a1 = ad::sigmoid(ad::matmul(W1, a0) + b1);
   const ad::Var a2 = ad::sigmoid(ad::matmul(W2, a1) + b2);
   const ad::Var C = ad::sum(ad::square(a2 - y)) / 4.0;
