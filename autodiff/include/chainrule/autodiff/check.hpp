@@ -42,6 +42,7 @@ CHAINRULE_AUTODIFF_EXPORT GradcheckReport gradgradcheck_report(
     const FunctionN& f, const std::vector<Tensor>& inputs, const GradcheckOptions& options = {});
 
 /// True when f's Jacobian matches finite differences at every point given.
+/// @snippet autodiff_examples.cpp gradcheck
 CHAINRULE_AUTODIFF_EXPORT bool gradcheck(const Function1& f, const std::vector<Tensor>& points,
                                          const GradcheckOptions& options = {});
 /// True when f's Jacobian in each of its inputs matches finite differences.

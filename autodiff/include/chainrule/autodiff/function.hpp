@@ -12,19 +12,8 @@
 namespace chainrule::ad {
 
 /// Derive from Function to add an operation chainrule does not have:
-/// ```
-/// struct Cube : ad::Function {
-///   std::string name() const override { return "cube"; }
-///   ad::Tensor forward(const std::vector<ad::Var>& in) override {
-///     return in[0].value() * in[0].value() * in[0].value();
-///   }
-///   std::vector<ad::Var> backward(const ad::Var& g, const std::vector<ad::Var>& in,
-///                                 const ad::Var& out) override {
-///     return {g * 3.0 * ad::square(in[0])};
-///   }
-/// };
-/// ad::Var y = ad::apply(std::make_unique<Cube>(), {x});
-/// ```
+/// @snippet autodiff_examples.cpp function
+/// @snippet autodiff_examples.cpp apply
 /// `backward` returns one gradient per input, shaped like the output (broadcasting is
 /// undone for you) or like that input; an empty Var means "no gradient". Write it with
 /// chainrule operations and second derivatives through `create_graph` are exact too.
@@ -41,6 +30,7 @@ class CHAINRULE_AUTODIFF_EXPORT Function {
 };
 
 /// Records `function` applied to `inputs` (all on one tape) and returns its output.
+/// @snippet autodiff_examples.cpp apply
 CHAINRULE_AUTODIFF_EXPORT Var apply(std::unique_ptr<Function> function,
                                     const std::vector<Var>& inputs);
 

@@ -19,6 +19,7 @@ struct GradOptions {
 /// d output / d input for each input (any recorded Var, leaf or not), as Vars of the inputs'
 /// shapes. `output` must hold one element. Inputs the output does not depend on get zeros.
 /// Only nodes on a path from an input to the output are visited.
+/// @snippet autodiff_examples.cpp grad
 CHAINRULE_AUTODIFF_EXPORT std::vector<Var> grad(const Var& output, const std::vector<Var>& inputs,
                                                 const GradOptions& options = {});
 /// Vector–Jacobian product: `grad` for an output of any shape, seeded with `seed` (the

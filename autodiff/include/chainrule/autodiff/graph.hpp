@@ -54,6 +54,7 @@ CHAINRULE_AUTODIFF_EXPORT ComputationGraph graph(const Tape& tape);
 /// ellipses; nodes that require a gradient are filled light blue, the others grey.
 CHAINRULE_AUTODIFF_EXPORT void write_dot(std::ostream& out, const ComputationGraph& g);
 /// DOT text of `graph(y)`.
+/// @snippet autodiff_examples.cpp write_dot
 CHAINRULE_AUTODIFF_EXPORT void write_dot(std::ostream& out, const Var& y);
 /// DOT text of `graph(tape)`.
 CHAINRULE_AUTODIFF_EXPORT void write_dot(std::ostream& out, const Tape& tape);

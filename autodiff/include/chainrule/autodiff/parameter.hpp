@@ -19,6 +19,7 @@ struct ParameterData;
 /// current tape; `backward()` accumulates into `grad()`, which stays after the tape is
 /// cleared. Copies share the same storage (a handle, like a PyTorch tensor), and the tape
 /// keeps that storage alive for as long as it refers to it.
+/// @snippet autodiff_examples.cpp parameter
 class CHAINRULE_AUTODIFF_EXPORT Parameter {
  public:
   /// A parameter holding `value` (its gradient starts at zeros); `name` is for messages and

@@ -64,6 +64,8 @@ struct NewtonResult {
 /// method, x ← x − J(x)⁻¹ f(x), with J from `ad::jacobian` and the step from a LAPACK solve.
 /// Never throws for a failing iteration (see `status`); throws ShapeError when f(x0) does
 /// not have x0.size() elements.
+/// To minimise a function instead, use optim::Newton (through optim::minimize).
+/// @snippet autodiff_examples.cpp newton_raphson
 CHAINRULE_AUTODIFF_EXPORT NewtonResult newton_raphson(const Function1& f, const Tensor& x0,
                                                       const NewtonOptions& options = {});
 /// The scalar case: f: ℝ → ℝ from the number x0 (x and fx in the result are 0-d).

@@ -20,6 +20,7 @@ class TapeImpl;
 /// so a training loop that clears the tape every iteration runs in flat memory. Each thread
 /// has a default tape (`current_tape()`); `TapeScope` makes another tape current for a scope.
 /// A tape belongs to one thread at a time.
+/// @snippet autodiff_examples.cpp tape
 class CHAINRULE_AUTODIFF_EXPORT Tape {
  public:
   /// An empty tape.
@@ -51,6 +52,7 @@ class CHAINRULE_AUTODIFF_EXPORT Tape {
 CHAINRULE_AUTODIFF_EXPORT Tape& current_tape();
 
 /// Makes `tape` the current tape of this thread until the scope ends.
+/// @snippet autodiff_examples.cpp tape
 class CHAINRULE_AUTODIFF_EXPORT TapeScope {
  public:
   /// Makes `tape` current; the previous current tape is restored by the destructor.

@@ -87,6 +87,7 @@ class CHAINRULE_AUTODIFF_EXPORT Var {
   /// of every leaf that requires a gradient.
   void backward() const;
   /// Reverse sweep seeded with `seed` (same shape as this Var): accumulates seedᵀ·J.
+  /// @snippet autodiff_examples.cpp backward
   void backward(const Tensor& seed) const;
 
   /// The tape this Var is recorded on.
@@ -108,10 +109,12 @@ class CHAINRULE_AUTODIFF_EXPORT Var {
 
 /// A leaf that requires a gradient, recorded on the current tape. (The copy goes into the
 /// tape's reused storage, so recording the same shapes every iteration allocates nothing.)
+/// @snippet autodiff_examples.cpp variable
 CHAINRULE_AUTODIFF_EXPORT Var variable(const Tensor& value);
 /// The same, taking the value's buffer.
 CHAINRULE_AUTODIFF_EXPORT Var variable(Tensor&& value);
 /// A leaf without a gradient, recorded on the current tape.
+/// @snippet autodiff_examples.cpp constant
 CHAINRULE_AUTODIFF_EXPORT Var constant(const Tensor& value);
 /// The same, taking the value's buffer.
 CHAINRULE_AUTODIFF_EXPORT Var constant(Tensor&& value);

@@ -58,6 +58,7 @@ CHAINRULE_NN_EXPORT void save_checkpoint(const std::filesystem::path& dir,
                                          const OptimizerState* optimizer = nullptr,
                                          const std::map<std::string, std::string>& metadata = {});
 /// The same with `module.named_parameters()`.
+/// @snippet nn_optim_examples.cpp checkpoint
 CHAINRULE_NN_EXPORT void save_checkpoint(const std::filesystem::path& dir, const Module& module,
                                          const OptimizerState* optimizer = nullptr,
                                          const std::map<std::string, std::string>& metadata = {});
@@ -81,6 +82,7 @@ CHAINRULE_NN_EXPORT void apply_checkpoint(const Checkpoint& checkpoint,
 CHAINRULE_NN_EXPORT std::optional<OptimizerState> load_checkpoint(const std::filesystem::path& dir,
                                                                   const NamedParameters& params);
 /// The same with `module.named_parameters()`.
+/// @snippet nn_optim_examples.cpp checkpoint
 CHAINRULE_NN_EXPORT std::optional<OptimizerState> load_checkpoint(const std::filesystem::path& dir,
                                                                   const Module& module);
 

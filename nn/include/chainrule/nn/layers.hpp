@@ -22,6 +22,7 @@ namespace chainrule::nn {
 
 /// Dense layer `z = W·a + b`: W (out × in), b (out × 1) broadcast along the batch columns.
 /// Parameters "weight" and "bias". Records exactly two operations (matmul, add).
+/// @snippet nn_optim_examples.cpp linear
 class CHAINRULE_NN_EXPORT Linear : public Module {
  public:
   /// W and b drawn by `init` (weight then bias, row-major) from `generator`.
@@ -147,6 +148,7 @@ class CHAINRULE_NN_EXPORT Sequential : public Module {
 /// layer (W then b). `mlp({1, 6, 7, 2}, Activation::sigmoid, init::normal(0.5), seed)` is the
 /// assignment's network: W1 = "layers.0.weight", b1 = "layers.0.bias", W2 = "layers.2.weight",
 /// W3 = "layers.4.weight".
+/// @snippet nn_optim_examples.cpp mlp
 CHAINRULE_NN_EXPORT Sequential mlp(const std::vector<std::size_t>& sizes,
                                    Activation activation = Activation::sigmoid,
                                    const Initializer& init = init::glorot_uniform(),

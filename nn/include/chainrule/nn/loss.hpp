@@ -18,6 +18,7 @@ namespace chainrule::nn {
 namespace ad = chainrule::ad;
 
 /// The assignment's cost C = ‖a − y‖² / N = Σ (a − y)² / N, N = number of columns.
+/// @snippet nn_optim_examples.cpp losses
 CHAINRULE_NN_EXPORT ad::Var squared_error_cost(const ad::Var& a, const ad::Var& y);
 /// The same with a constant target.
 CHAINRULE_NN_EXPORT ad::Var squared_error_cost(const ad::Var& a, const ad::Tensor& y);

@@ -53,6 +53,8 @@ class CHAINRULE_NN_EXPORT NameError : public ad::Error {
 /// optimizers rely on).
 ///
 /// Modules are move-only: a copy would silently share the parameters' storage.
+/// A module of your own registers its parameters (and child modules) in its constructor:
+/// @snippet nn_optim_examples.cpp module
 class CHAINRULE_NN_EXPORT Module {
  public:
   /// No parameters, no children.

@@ -20,6 +20,7 @@ CHAINRULE_OPTIM_EXPORT void save_checkpoint(
     const std::filesystem::path& dir, const nn::NamedParameters& params, const Optimizer& optimizer,
     const std::map<std::string, std::string>& metadata = {});
 /// The same with `module.named_parameters()`.
+/// @snippet nn_optim_examples.cpp checkpoint
 CHAINRULE_OPTIM_EXPORT void save_checkpoint(
     const std::filesystem::path& dir, const nn::Module& module, const Optimizer& optimizer,
     const std::map<std::string, std::string>& metadata = {});
@@ -30,6 +31,7 @@ CHAINRULE_OPTIM_EXPORT void save_checkpoint(
 CHAINRULE_OPTIM_EXPORT std::map<std::string, std::string> load_checkpoint(
     const std::filesystem::path& dir, const nn::NamedParameters& params, Optimizer& optimizer);
 /// The same with `module.named_parameters()`.
+/// @snippet nn_optim_examples.cpp checkpoint
 CHAINRULE_OPTIM_EXPORT std::map<std::string, std::string> load_checkpoint(
     const std::filesystem::path& dir, const nn::Module& module, Optimizer& optimizer);
 

@@ -111,6 +111,7 @@ class CHAINRULE_OPTIM_EXPORT Optimizer {
 };
 
 /// The assignments' update: p ← p − aggression · J for every parameter, J its gradient.
+/// @snippet nn_optim_examples.cpp steepest_descent
 class CHAINRULE_OPTIM_EXPORT SteepestDescent : public Optimizer {
  public:
   /// `aggression` is the learning rate.
@@ -191,6 +192,7 @@ class CHAINRULE_OPTIM_EXPORT RMSProp : public Optimizer {
 /// Adam as published (Kingma & Ba 2015, Algorithm 1), t = step number from 1:
 /// m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ),
 /// p ← p − lr·m̂/(√v̂ + ε).
+/// @snippet nn_optim_examples.cpp adam
 class CHAINRULE_OPTIM_EXPORT Adam : public Optimizer {
  public:
   /// β₁ = `beta1`, β₂ = `beta2`, ε = `epsilon`.

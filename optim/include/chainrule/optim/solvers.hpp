@@ -185,6 +185,8 @@ struct NewtonOptions {
 
 /// Newton's method, the course's hybrid: the step −H⁻¹∇f when H = ∇²f (from ad::hessian) is
 /// positive definite, steepest descent otherwise; optionally with an Armijo line search.
+/// It minimises; to find a root of f (f(x) = 0), use ad::newton_raphson.
+/// @snippet nn_optim_examples.cpp minimize
 class CHAINRULE_OPTIM_EXPORT Newton : public Method {
  public:
   /// Newton with these settings.
@@ -293,6 +295,7 @@ struct CHAINRULE_OPTIM_EXPORT Result {
 };
 
 /// Runs `method` on `problem` from x0 (1-D) until a stopping criterion holds.
+/// @snippet nn_optim_examples.cpp minimize
 CHAINRULE_OPTIM_EXPORT Result minimize(Method& method, const Problem& problem, ad::Tensor x0,
                                        const MinimizeOptions& options = {});
 
