@@ -21,10 +21,13 @@ class TapeImpl;
 /// One index of `Var::at`: any integer type; negative indices count from the end (numpy).
 class ElementIndex {
  public:
+  /// The index `i`, of any integer type (implicit, so that `v.at({i, j})` reads naturally).
   template <std::integral T>
   ElementIndex(T i) noexcept  // NOLINT(google-explicit-constructor): `v.at({i, j})`
       : value_(static_cast<std::intmax_t>(i)), too_large_(exceeds_intmax(i)) {}
+  /// The index as a signed integer (negative: from the end).
   std::intmax_t value() const { return value_; }
+  /// True when the given unsigned index did not fit in `std::intmax_t` (`at` then throws).
   bool too_large() const { return too_large_; }
 
  private:
