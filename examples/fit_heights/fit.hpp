@@ -15,7 +15,8 @@
 namespace chainrule::heights {
 
 enum class Method {
-  steepest,             ///< the assignment: (μ, σ) ← (μ, σ) − aggression·∇χ²
+  steepest,             ///< the assignment: (μ, σ) ← (μ, σ) − aggression·J, J = ∇χ² by
+                        ///< autodiff, in the course's own loop (fit.cpp)
   gauss_newton,         ///< (JᵀJ)·d = −Jᵀr on the residual r = y − f
   levenberg_marquardt,  ///< (JᵀJ + λ·diag JᵀJ)·d = −Jᵀr, λ adapted
   newton,  ///< −H⁻¹∇χ² where H is positive definite, steepest descent elsewhere
