@@ -12,6 +12,8 @@ out=build/release/results
 mkdir -p "$out"
 echo "== The smallest program: one layer's gradient by autodiff against the hand derivation"
 "$bin/gradient_demo/gradient_demo"
+echo "== Assignment 1: autodiff's Jacobians against the course's hand-derived ones"
+"$bin/backprop_curve/backprop_curve" --check-jacobians --init examples/data/curve_init.json
 echo "== Assignment 1: a sigmoid network learns to draw a heart"
 "$bin/backprop_curve/backprop_curve" --plot "$out/backprop_curve.png" --json "$out/backprop_curve.json"
 if [ -x "$bin/fit_heights/fit_heights" ]; then

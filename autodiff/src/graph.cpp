@@ -17,9 +17,15 @@
 namespace chainrule::ad {
 namespace {
 
+// A named parameter is labelled with its name ("W1"), any other node with its op.
+std::string label_of(const detail::Node& n) {
+  if (n.parameter && !n.parameter->name.empty()) return n.parameter->name;
+  return n.name();
+}
+
 VertexInfo info_of(const detail::TapeImpl& tape, std::uint32_t i) {
   const detail::Node& n = tape.node(i);
-  return VertexInfo{n.name(), shape_of(n.val()), n.requires_grad, n.is_leaf(), i};
+  return VertexInfo{label_of(n), shape_of(n.val()), n.requires_grad, n.is_leaf(), i};
 }
 
 // Nodes [0, count) of the tape, vertex i = tape node i.

@@ -1,7 +1,8 @@
 // Assignment 1 of the course: a 1 → 6 → 7 → 2 sigmoid network learns to draw a heart from the
 // distance travelled along it, trained by stochastic steepest descent on gradients that
-// chainrule computes. The outline of the program; the command line is in settings.cpp,
-// checkpoints in resume.cpp, MPI in parallel.cpp, the files it writes in outputs.cpp.
+// chainrule computes. The network in the course's notation is course.hpp; this is the outline
+// of the program: the command line is in settings.cpp, checkpoints in resume.cpp, MPI in
+// parallel.cpp, the files it writes in outputs.cpp.
 #include <chrono>
 
 #include <spdlog/spdlog.h>
@@ -29,6 +30,10 @@ int train_the_heart(const curve::Settings& s, curve::Parallel& parallel) {
     spdlog::info("resumed from '{}' at iteration {}", s.resume_dir, first);
   }
   parallel.synchronise(trainer);
+  if (s.check_jacobians) {
+    curve::check_jacobians(trainer);
+    return 0;
+  }
   if (!s.dot_file.empty() && parallel.root()) {
     curve::write_dot(s.dot_file, trainer);
     spdlog::info("wrote {}", s.dot_file);

@@ -7,6 +7,8 @@
 #include <chainrule/autodiff/graph.hpp>
 #include <plot.hpp>
 #include <run_json.hpp>
+#include <xtensor/xmath.hpp>
+#include <xtensor/xsort.hpp>
 
 namespace chainrule::curve {
 namespace {
@@ -77,6 +79,31 @@ void write_plot(const std::string& file, const CurveTrainer& trainer, const Trai
                 r.costs.back().iteration);
   figure.note(text);
   figure.save(file);
+}
+
+void check_jacobians(CurveTrainer& trainer) {
+  trainer.evaluate();  // autodiff: every parameter's grad() is now its J
+  const Curve& points = trainer.training_points();
+  const course::Jacobians by_hand =
+      course::hand_jacobians(trainer.course_network(), points.x, points.y);
+  const std::pair<const char*, const ad::Tensor*> hand[] = {
+      {"W1", &by_hand.W1}, {"b1", &by_hand.b1}, {"W2", &by_hand.W2},
+      {"b2", &by_hand.b2}, {"W3", &by_hand.W3}, {"b3", &by_hand.b3}};
+  std::string disagree;
+  std::size_t k = 0;
+  for (const auto& [name, parameter] : trainer.course_parameters()) {
+    const ad::Tensor& autodiff = parameter.grad();
+    const double size = xt::amax(xt::abs(*hand[k].second))();
+    const double error = xt::amax(xt::abs(autodiff - *hand[k].second))();
+    std::printf("J_%s = dC/d%s: largest |J| %.3e, |autodiff - by hand| <= %.3e\n", name.c_str(),
+                name.c_str(), size, error);
+    if (!(error <= 1e-10 * size)) disagree += " J_" + name;
+    ++k;
+  }
+  if (!disagree.empty()) {
+    throw std::runtime_error("autodiff and the hand-derived Jacobians disagree:" + disagree);
+  }
+  std::printf("autodiff and the course's hand-derived Jacobians agree\n");
 }
 
 void write_dot(const std::string& file, CurveTrainer& trainer) {

@@ -15,6 +15,11 @@ void write_json(const std::string& file, const CurveTrainer& trainer, const Trai
 /// The target, the curve drawn every snapshot (faint) and the final one (bold); .png or .svg.
 void write_plot(const std::string& file, const CurveTrainer& trainer, const TrainResult& result);
 
+/// Prints, for each parameter P, how far autodiff's J_P is from the course's hand-derived one
+/// (course::hand_jacobians) at the trainer's current parameters; std::runtime_error when they
+/// differ by more than 1e-10 of J's size.
+void check_jacobians(CurveTrainer& trainer);
+
 /// The graph of one step's cost, Graphviz DOT (leaves the trainer's tape recorded).
 void write_dot(const std::string& file, CurveTrainer& trainer);
 

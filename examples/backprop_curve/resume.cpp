@@ -85,6 +85,7 @@ std::map<std::string, std::string> run_metadata(const TrainOptions& o, std::size
           {"aggression", exact_text(o.aggression)},
           {"noise", exact_text(o.noise)},
           {"optimizer", o.optimizer},
+          {"layers", o.layers},
           {"seed", std::to_string(o.seed)}};
 }
 
@@ -103,6 +104,7 @@ std::size_t restore_settings(const std::string& dir, TrainOptions& o,
   saved.restore("aggression", o.aggression, saved.real("aggression"), saved.text("aggression"));
   saved.restore("noise", o.noise, saved.real("noise"), saved.text("noise"));
   saved.restore("optimizer", o.optimizer, saved.text("optimizer"), saved.text("optimizer"));
+  saved.restore("layers", o.layers, saved.text("layers"), saved.text("layers"));
   if (!given("--iterations")) {
     o.iterations = saved.whole("iterations", 0, max_iterations);
   }

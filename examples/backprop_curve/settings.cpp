@@ -38,6 +38,14 @@ void add_flags(CLI::App& app, Settings& s) {
                  "stochastic (default; steepest when --noise 0), steepest, momentum, nesterov, "
                  "rmsprop, adam")
       ->check(CLI::IsMember({"stochastic", "steepest", "momentum", "nesterov", "rmsprop", "adam"}));
+  app.add_option("--layers", t.layers,
+                 "course: the network as course.cpp writes it (W1·a0 + b1, ...); library: the "
+                 "same network with the library's layers (nn::mlp)")
+      ->check(CLI::IsMember({"course", "library"}))
+      ->capture_default_str();
+  app.add_flag("--check-jacobians", s.check_jacobians,
+               "compare autodiff's Jacobians with the course's hand-derived ones at the start "
+               "(after --init or --resume) and stop: exit 0 if they agree, 1 if not");
   app.add_option("--log-every", s.log_every, "log the cost every K iterations (0: first and last)")
       ->check(whole_number(0, max_iterations))
       ->capture_default_str();
@@ -103,6 +111,9 @@ void check(const CLI::App& app, Settings& s) {
                                  std::to_string(s.train.n1) + ", n2 " + std::to_string(s.train.n2) +
                                  ")");
     }
+  }
+  if (s.check_jacobians && s.distributed) {
+    throw examples::UsageError("--check-jacobians runs in one process: leave out --distributed");
   }
   if (s.checkpoint_every > 0 && app.count("--save") == 0) {
     throw examples::UsageError("--checkpoint-every needs --save DIR");

@@ -22,6 +22,7 @@ struct Settings {
   std::size_t log_every = 1000;
   std::size_t checkpoint_every = 0;  ///< 0: only at the end (and on a stop signal)
   bool distributed = false;          ///< data-parallel under mpirun: each rank trains a shard
+  bool check_jacobians = false;      ///< compare autodiff's J with the course's, then stop
   std::size_t resumed_at = 0;        ///< the --resume checkpoint's iteration (set by check)
 };
 

@@ -1,7 +1,8 @@
 #pragma once
 // Assignment 1 as a library: the 1 → n1 → n2 → 2 sigmoid network learning to draw the heart
-// curve, its gradients by autodiff and its update by an `optim` optimizer (by default the
-// assignment's stochastic steepest descent).
+// curve — course.hpp's network in the course's notation, or the same network with the
+// library's layers (nn::mlp) — its gradients by autodiff and its update by an `optim`
+// optimizer (by default the assignment's stochastic steepest descent).
 
 #include <cstdint>
 #include <functional>
@@ -13,6 +14,7 @@
 #include <chainrule/nn.hpp>
 #include <chainrule/optim.hpp>
 
+#include "course.hpp"
 #include "curve_data.hpp"
 
 namespace chainrule::curve {
@@ -26,7 +28,10 @@ struct TrainOptions {
   std::size_t n2 = 7;
   std::size_t points = 100;              ///< N, the batch: the whole curve every step
   std::string optimizer = "stochastic";  ///< optim::make_optimizer's names
-  std::optional<InitialWeights> init;    ///< else normal(0, 1/2) from `seed`, as randn/2
+  /// "course": course.hpp's network, parameters named W1 … b3; "library": the same network
+  /// with the library's layers (nn::mlp). Both start from the same values and train alike.
+  std::string layers = "course";
+  std::optional<InitialWeights> init;  ///< else normal(0, 1/2) from `seed`, as randn/2
   /// The points this process trains on (a data-parallel shard, ascending); empty: all of them.
   /// The cost is then the mean over these points.
   std::vector<std::size_t> examples;
@@ -45,7 +50,10 @@ class CurveTrainer {
   /// The curve the network draws now: a3 for every x, (2 × N).
   ad::Tensor draw() const;
 
-  const nn::Sequential& network() const { return network_; }
+  /// The parameters as course.hpp names them (handles: the trainer's own).
+  const course::Network& course_network() const { return course_; }
+  /// The points trained on (this process's shard in a data-parallel run).
+  const Curve& training_points() const { return train_; }
   optim::Optimizer& optimizer() { return *optimizer_; }
   const Curve& curve() const { return curve_; }
   /// The options the trainer was made with.
@@ -62,8 +70,9 @@ class CurveTrainer {
  private:
   TrainOptions options_;
   Curve curve_;
-  Curve train_;  ///< the points trained on: curve_ or a shard of it
-  nn::Sequential network_;
+  Curve train_;                            ///< the points trained on: curve_ or a shard of it
+  std::optional<nn::Sequential> library_;  ///< with layers "library"
+  course::Network course_;                 ///< the parameters, whichever layers use them
   std::function<double(double)> gradient_hook_;
   std::unique_ptr<optim::Optimizer> optimizer_;
   ad::Tape tape_;

@@ -7,11 +7,15 @@
 
 #include <cmath>
 #include <fstream>
+#include <sstream>
+
+#include <chainrule/autodiff/graph.hpp>
 
 #include <nlohmann/json.hpp>
 #include <xtensor/xview.hpp>
 
 #include "cli.hpp"
+#include "course.hpp"
 #include "resume.hpp"
 #include "settings.hpp"
 #include "test_support.hpp"
@@ -118,10 +122,9 @@ BOOST_AUTO_TEST_CASE(resume_after_a_checkpoint_continues_bit_identically) {
 
   curve::CurveTrainer first(o);
   curve::train(first, 0, 120, 0, 0);
-  chainrule::optim::save_checkpoint(dir, first.network(), first.optimizer(),
-                                    {{"iteration", "120"}});
+  curve::save_run(dir, first, 120);
   curve::CurveTrainer second(o);
-  chainrule::optim::load_checkpoint(dir, second.network(), second.optimizer());
+  curve::load_run(dir, second);
   BOOST_TEST(curve::train(second, 120, 180, 0, 0).final_cost == expected);
 }
 
@@ -314,4 +317,109 @@ BOOST_AUTO_TEST_CASE(a_periodic_checkpoint_resumes_bit_identically) {
       }
     }
   }
+}
+
+// --- the course's notation: course.hpp -----------------------------------------------------
+
+namespace {
+
+// max |a − b| over max |b|, for two tensors of one shape.
+double relative_difference(const ad::Tensor& a, const ad::Tensor& b) {
+  BOOST_REQUIRE(a.shape() == b.shape());
+  double scale = 0.0, error = 0.0;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    scale = std::max(scale, std::abs(b.data()[k]));
+    error = std::max(error, std::abs(a.data()[k] - b.data()[k]));
+  }
+  return error / scale;
+}
+
+std::vector<std::pair<std::string, const ad::Tensor*>> named(const curve::course::Jacobians& J) {
+  return {{"W1", &J.W1}, {"b1", &J.b1}, {"W2", &J.W2}, {"b2", &J.b2}, {"W3", &J.W3}, {"b3", &J.b3}};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_hand_derived_jacobians_match_the_reference) {
+  const nlohmann::json reference = read_json("curve_reference.json")["jacobians_initial"];
+  curve::CurveTrainer trainer(deterministic());
+  const curve::Curve& c = trainer.curve();
+  const curve::course::Jacobians by_hand =
+      curve::course::hand_jacobians(trainer.course_network(), c.x, c.y);
+  for (const auto& [name, J] : named(by_hand)) {
+    ad::Tensor expected = ad::Tensor::from_shape(J->shape());
+    for (std::size_t r = 0; r < J->shape()[0]; ++r) {
+      for (std::size_t k = 0; k < J->shape()[1]; ++k) expected(r, k) = reference[name][r][k];
+    }
+    BOOST_TEST(relative_difference(*J, expected) <= 1e-9, "J_" << name);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(autodiff_and_the_hand_derived_jacobians_agree) {
+  for (const std::string layers : {"course", "library"}) {
+    for (std::uint64_t seed : {1u, 2u}) {
+      curve::TrainOptions o;
+      o.seed = seed;
+      o.n1 = 4 + seed;
+      o.n2 = 3;
+      o.layers = layers;
+      curve::CurveTrainer trainer(o);
+      curve::train(trainer, 0, 50, 0, 0);  // away from the start
+      trainer.evaluate();                  // every parameter's grad() is J by autodiff
+      const curve::Curve& c = trainer.curve();
+      const curve::course::Jacobians by_hand =
+          curve::course::hand_jacobians(trainer.course_network(), c.x, c.y);
+      const auto hand = named(by_hand);
+      const auto params = trainer.course_parameters();
+      for (std::size_t k = 0; k < params.size(); ++k) {
+        BOOST_TEST(params[k].name == hand[k].first);
+        BOOST_TEST(relative_difference(params[k].parameter.grad(), *hand[k].second) <= 1e-12,
+                   layers << " seed " << seed << " J_" << params[k].name);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_course_update_with_hand_jacobians_retraces_the_autodiff_run) {
+  curve::CurveTrainer by_autodiff(deterministic());
+  const curve::TrainResult run = curve::train(by_autodiff, 0, 200, 1, 0);
+
+  curve::CurveTrainer trainer(deterministic());
+  curve::course::Network net = trainer.course_network();  // handles: the trainer's parameters
+  const curve::Curve& c = trainer.curve();
+  for (std::size_t i = 0; i < 200; ++i) {
+    curve::course::update(net, curve::course::hand_jacobians(net, c.x, c.y), 3.5);
+  }
+  BOOST_TEST(relative(trainer.evaluate(), run.final_cost) <= 1e-9);
+}
+
+BOOST_AUTO_TEST_CASE(the_library_layers_train_the_same_network) {
+  curve::TrainOptions o = deterministic();
+  const curve::TrainResult course_run = [&] {
+    curve::CurveTrainer t(o);
+    return curve::train(t, 0, 500, 1, 0);
+  }();
+  o.layers = "library";
+  curve::CurveTrainer library(o);
+  const curve::TrainResult library_run = curve::train(library, 0, 500, 1, 0);
+  for (std::size_t i = 0; i <= 500; i += 50) {
+    BOOST_TEST(relative(library_run.costs[i].cost, course_run.costs[i].cost) <= 1e-12,
+               "cost after " << i << " steps");
+  }
+  BOOST_CHECK_THROW(
+      [&] {
+        o.layers = "keras";
+        curve::CurveTrainer bad(o);
+      }(),
+      std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(the_graph_shows_the_course_names) {
+  curve::CurveTrainer trainer(deterministic());
+  std::ostringstream dot;
+  ad::write_dot(dot, trainer.record_cost());
+  for (const char* label : {"label=\"W1\\n(6, 1)\"", "label=\"b3\\n(2, 1)\""}) {
+    BOOST_TEST(dot.str().find(label) != std::string::npos, label);
+  }
+  BOOST_TEST(dot.str().find("parameter") == std::string::npos);
 }

@@ -127,6 +127,21 @@ BOOST_AUTO_TEST_CASE(small_network_has_one_vertex_per_node_and_one_edge_per_oper
   BOOST_TEST(g[matmul].tape_index == n.z.index());
 }
 
+BOOST_AUTO_TEST_CASE(labels_name_parameters) {
+  ad::Tape tape;
+  ad::TapeScope scope(tape);
+  const ad::Parameter W1(ad::Tensor{1.0, 2.0}, "W1");
+  const ad::Parameter unnamed(ad::Tensor{3.0, 4.0});
+  const ad::Var total = ad::sum(W1.var() * unnamed.var());
+  const std::vector<std::string> ops = ops_of(ad::graph(tape));
+  for (const char* label : {"W1", "parameter"}) {
+    BOOST_TEST((std::find(ops.begin(), ops.end(), label) != ops.end()), "no vertex " << label);
+  }
+  std::ostringstream dot;
+  ad::write_dot(dot, total);
+  BOOST_TEST(dot.str().find("label=\"W1\\n(") != std::string::npos, dot.str());
+}
+
 BOOST_AUTO_TEST_CASE(graph_of_a_var_keeps_only_the_nodes_it_depends_on) {
   ad::Tape tape;
   ad::TapeScope scope(tape);

@@ -29,8 +29,9 @@ namespace chainrule::ad {
 
 /// What the view keeps of one recorded node.
 struct VertexInfo {
-  std::string op;              ///< "variable", "constant", "parameter", "matmul", ...
-  Shape shape;                 ///< shape of the node's value
+  std::string op;  ///< "matmul", "variable", "constant", a parameter's name ("W1", or
+                   ///< "parameter" when it has none), ...
+  Shape shape;     ///< shape of the node's value
   bool requires_grad = false;  ///< a gradient flows to this node
   bool is_leaf = false;        ///< recorded by `variable`, `constant` or `Parameter::var()`
   std::size_t tape_index = 0;  ///< position on the tape (Var::index())
