@@ -331,7 +331,12 @@ BOOST_AUTO_TEST_CASE(raw_measurements_are_read_in_bounded_memory) {
   double total = 0.0;
   for (double f : h.frequencies) total += f * 2.5;
   BOOST_TEST(total == 1.0, tt::tolerance(1e-12));
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine: the peak says nothing about the reader.
+  BOOST_TEST_MESSAGE("peak " << peak << " kB over a baseline of " << baseline);
+#else
   BOOST_TEST(peak - baseline < 8 * 1024, "peak " << peak << " kB over a baseline of " << baseline);
+#endif
 }
 
 BOOST_AUTO_TEST_CASE(raw_measurements_bin_into_the_course_histogram) {
