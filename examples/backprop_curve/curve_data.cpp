@@ -5,6 +5,7 @@
 #include <numbers>
 #include <sstream>
 
+#include <chainrule/nn/json_depth.hpp>
 #include <nlohmann/json.hpp>
 
 namespace chainrule::curve {
@@ -71,6 +72,11 @@ void expect_shape(const InitialWeights& w, const std::string& key, std::size_t r
 }  // namespace
 
 InitialWeights parse_initial_weights(const std::string& json_text, const std::string& source) {
+  // Bounded before parsing (a file of 100 000 nested '[' must not exhaust the stack).
+  if (const std::size_t depth = nn::json_nesting_depth(json_text); depth > nn::max_json_depth) {
+    throw DataError(source + ": not valid JSON: nested " + std::to_string(depth) +
+                    " levels deep (at most " + std::to_string(nn::max_json_depth) + ")");
+  }
   nlohmann::json document;
   try {
     document = nlohmann::json::parse(json_text);

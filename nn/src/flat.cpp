@@ -14,31 +14,86 @@ std::size_t flat_size(const std::vector<Parameter>& params) {
   return n;
 }
 
+namespace {
+
+void check_size(std::size_t size, const std::vector<Parameter>& params, const char* op) {
+  const std::size_t n = flat_size(params);
+  if (size != n) {
+    throw ad::ShapeError(std::string("chainrule: ") + op + ": the flat vector has " +
+                         std::to_string(size) + " elements, the parameters have " +
+                         std::to_string(n));
+  }
+}
+
+// A gradient resized apart from its value would be read or written out of bounds.
+void check_tensor(const ad::Tensor& t, const Parameter& p, const char* op) {
+  if (t.size() != p.size()) {
+    throw ad::ShapeError(std::string("chainrule: ") + op + ": parameter '" + p.name() +
+                         "' has shape " + ad::to_string(p.shape()) + " but its gradient has " +
+                         ad::to_string(ad::shape_of(t)) + "; call zero_grad()");
+  }
+}
+
+// Copies each parameter's tensor (`which` of it) into consecutive blocks of `out`.
+template <class Which>
+void gather(const std::vector<Parameter>& params, std::span<double> out, Which which,
+            const char* op) {
+  check_size(out.size(), params, op);
+  double* to = out.data();
+  for (const Parameter& p : params) {
+    check_tensor(which(p), p, op);
+    to = std::copy_n(which(p).data(), p.size(), to);
+  }
+}
+
+// The reverse: consecutive blocks of `in` into each parameter's tensor.
+template <class Which>
+void scatter(std::span<const double> in, const std::vector<Parameter>& params, Which which,
+             const char* op) {
+  check_size(in.size(), params, op);
+  const double* from = in.data();
+  for (Parameter p : params) {
+    check_tensor(which(p), p, op);
+    std::copy_n(from, p.size(), which(p).data());
+    from += p.size();
+  }
+}
+
+const auto value_of = [](auto& p) -> auto& { return p.value(); };
+const auto grad_of = [](auto& p) -> auto& { return p.grad(); };
+
+}  // namespace
+
+void flatten_into(const std::vector<Parameter>& params, std::span<double> out) {
+  gather(params, out, value_of, "flatten_into");
+}
+
+void flatten_grad_into(const std::vector<Parameter>& params, std::span<double> out) {
+  gather(params, out, grad_of, "flatten_grad_into");
+}
+
+void unflatten(std::span<const double> theta, const std::vector<Parameter>& params) {
+  scatter(theta, params, value_of, "unflatten");
+}
+
+void unflatten_grad(std::span<const double> gradient, const std::vector<Parameter>& params) {
+  scatter(gradient, params, grad_of, "unflatten_grad");
+}
+
 ad::Tensor flatten(const std::vector<Parameter>& params) {
   ad::Tensor theta = ad::Tensor::from_shape({flat_size(params)});
-  double* out = theta.data();
-  for (const Parameter& p : params) out = std::copy_n(p.value().data(), p.size(), out);
+  flatten_into(params, {theta.data(), theta.size()});
   return theta;
 }
 
 ad::Tensor flatten_grad(const std::vector<Parameter>& params) {
   ad::Tensor g = ad::Tensor::from_shape({flat_size(params)});
-  double* out = g.data();
-  for (const Parameter& p : params) out = std::copy_n(p.grad().data(), p.size(), out);
+  flatten_grad_into(params, {g.data(), g.size()});
   return g;
 }
 
 void unflatten(const ad::Tensor& theta, const std::vector<Parameter>& params) {
-  const std::size_t n = flat_size(params);
-  if (theta.size() != n) {
-    throw ad::ShapeError("chainrule: unflatten: θ has " + std::to_string(theta.size()) +
-                         " elements, the parameters have " + std::to_string(n));
-  }
-  const double* in = theta.data();
-  for (Parameter p : params) {
-    std::copy_n(in, p.size(), p.value().data());
-    in += p.size();
-  }
+  unflatten(std::span<const double>(theta.data(), theta.size()), params);
 }
 
 std::function<ad::Var(const ad::Var&)> flat_function(std::vector<Parameter> params,

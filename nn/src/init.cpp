@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 #include "chainrule/autodiff/errors.hpp"
@@ -103,6 +104,20 @@ Fill constant_fill(double value) {
   return [value](ad::Tensor& out, std::size_t, std::size_t, Generator&) { out.fill(value); };
 }
 
+std::string format(double x) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", x);
+  return buffer;
+}
+
+// NaN, ±∞ (and, for a scale, a negative number) would fill every weight with garbage.
+void require_finite(double x, const char* op, const char* what, bool non_negative) {
+  if (!std::isfinite(x) || (non_negative && x < 0.0)) {
+    throw ad::Error(std::string("chainrule: ") + op + ": " + what + " must be a finite number" +
+                    (non_negative ? " >= 0" : "") + ", got " + format(x));
+  }
+}
+
 double fans(std::size_t fan_in, std::size_t fan_out) {
   return static_cast<double>(fan_in + fan_out);
 }
@@ -110,6 +125,7 @@ double fans(std::size_t fan_in, std::size_t fan_out) {
 }  // namespace
 
 Initializer normal(double scale) {
+  require_finite(scale, "init::normal", "the scale", true);
   return {"normal(" + std::to_string(scale) + ")", normal_fill(scale), normal_fill(scale)};
 }
 
@@ -146,6 +162,7 @@ Initializer he_uniform() {
 }
 
 Initializer constant(double value) {
+  require_finite(value, "init::constant", "the value", false);
   return {"constant(" + std::to_string(value) + ")", constant_fill(value), constant_fill(value)};
 }
 

@@ -4,6 +4,7 @@
 
 #include <xtensor/xbuilder.hpp>
 
+#include "chainrule/autodiff/errors.hpp"
 #include "chainrule/autodiff/ops.hpp"
 
 namespace chainrule::nn {
@@ -11,6 +12,7 @@ namespace {
 
 ad::Tensor drawn(const Fill& fill, ad::Shape shape, std::size_t fan_in, std::size_t fan_out,
                  Generator& generator) {
+  (void)ad::element_count(shape, "Linear");  // ShapeError before an absurd allocation
   ad::Tensor t = xt::zeros<double>(shape);
   fill(t, fan_in, fan_out, generator);
   return t;

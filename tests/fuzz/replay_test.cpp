@@ -72,3 +72,15 @@ BOOST_AUTO_TEST_CASE(heights_tiny_bin_width_is_a_data_error) {
   for (double f : h.frequencies) total += f * h.bin_width;
   BOOST_TEST(total == 1.0, boost::test_tools::tolerance(1e-12));
 }
+
+BOOST_AUTO_TEST_CASE(deeply_nested_json_is_a_data_error) {
+  // 100 000 nested '[' in an initial-weights file: rejected by depth before any recursion.
+  namespace curve = chainrule::curve;
+  const std::string deep = "{\"W1\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+  BOOST_CHECK_EXCEPTION(curve::parse_initial_weights(deep, "init.json"), curve::DataError,
+                        [](const curve::DataError& e) {
+                          return std::string(e.what()).find(
+                                     "init.json: not valid JSON: nested 100001 levels deep (at "
+                                     "most 64)") != std::string::npos;
+                        });
+}

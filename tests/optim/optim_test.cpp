@@ -691,7 +691,7 @@ BOOST_AUTO_TEST_CASE(mismatched_or_corrupt_optimizer_state_fails_clearly_and_cha
   BOOST_TEST(fresh.steps() == 0);
 
   // A moment whose shape disagrees with its parameter.
-  nn::OptimizerState state = adam.state();
+  optim::OptimizerState state = adam.state();
   state.tensors[1].second = ad::Tensor::from_shape({3, 3});
   m = message_of([&] { fresh.load_state(state); });
   BOOST_TEST(

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include <chainrule/nn/checkpoint.hpp>
+#include <chainrule/nn/flat.hpp>
 #include <chainrule/optim/checkpoint.hpp>
 
 namespace chainrule::distributed {
@@ -26,12 +27,6 @@ std::uint64_t below(std::uint64_t bound, std::uint64_t& state) {
   do r = splitmix64(state);
   while (r >= limit);
   return r % bound;
-}
-
-std::size_t total_elements(const std::vector<ad::Parameter>& params) {
-  std::size_t n = 0;
-  for (const ad::Parameter& p : params) n += p.value().size();
-  return n;
 }
 
 }  // namespace
@@ -59,7 +54,7 @@ std::vector<std::size_t> shard(std::size_t n, int ranks, int rank, std::uint64_t
 }
 
 GradientAverager::GradientAverager(std::vector<ad::Parameter> params, const Communicator& comm)
-    : params_(std::move(params)), comm_(&comm), buffer_(total_elements(params_) + 1) {
+    : params_(std::move(params)), comm_(&comm), buffer_(nn::flat_size(params_) + 1) {
   // Mismatched buffers would make MPI_Allreduce read past one rank's end: refuse up front.
   double sizes[2] = {static_cast<double>(buffer_.size()), -static_cast<double>(buffer_.size())};
   comm.allreduce_max(sizes);
@@ -71,21 +66,13 @@ GradientAverager::GradientAverager(std::vector<ad::Parameter> params, const Comm
 }
 
 double GradientAverager::average(double weight, double local_cost) {
-  double* out = buffer_.data();
-  for (const ad::Parameter& p : params_) {
-    const ad::Tensor& g = p.grad();
-    out = std::transform(g.data(), g.data() + g.size(), out,
-                         [weight](double v) { return weight * v; });
-  }
-  *out = weight * local_cost;
+  const std::span<double> gradients = std::span<double>(buffer_).first(buffer_.size() - 1);
+  nn::flatten_grad_into(params_, gradients);
+  for (double& g : gradients) g *= weight;
+  buffer_.back() = weight * local_cost;
   comm_->allreduce_sum(buffer_);  // the step's one message
-  const double* in = buffer_.data();
-  for (ad::Parameter& p : params_) {
-    ad::Tensor& g = p.grad();
-    std::copy(in, in + g.size(), g.data());
-    in += g.size();
-  }
-  return *in;
+  nn::unflatten_grad(gradients, params_);
+  return buffer_.back();
 }
 
 double average_gradients(const std::vector<ad::Parameter>& params, const Communicator& comm,
@@ -95,18 +82,10 @@ double average_gradients(const std::vector<ad::Parameter>& params, const Communi
 
 void broadcast_parameters(const std::vector<ad::Parameter>& params, const Communicator& comm,
                           int root) {
-  std::vector<double> buffer(total_elements(params));
-  double* out = buffer.data();
-  for (const ad::Parameter& p : params) {
-    out = std::copy(p.value().data(), p.value().data() + p.value().size(), out);
-  }
+  std::vector<double> buffer(nn::flat_size(params));
+  nn::flatten_into(params, buffer);
   comm.broadcast(buffer, root);
-  const double* in = buffer.data();
-  for (ad::Parameter p : params) {
-    ad::Tensor& v = p.value();
-    std::copy(in, in + v.size(), v.data());
-    in += v.size();
-  }
+  nn::unflatten(std::span<const double>(buffer), params);
 }
 
 void save_checkpoint(const std::filesystem::path& dir, const nn::Module& module,

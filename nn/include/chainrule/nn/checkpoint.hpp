@@ -2,7 +2,7 @@
 /// @file
 /// Checkpoints: one numpy `.npy` file per tensor plus a JSON manifest, in a directory.
 ///
-///     dir/manifest.json              names, shapes, files, optimizer state, metadata
+///     dir/manifest.json              names, shapes, files, extra sections, metadata
 ///     dir/data-<generation>/*.npy    float64, C order — `numpy.load` reads them
 ///
 /// Saving is atomic: the tensors go into a fresh `data-<generation>.tmp` directory that is
@@ -13,11 +13,16 @@
 ///
 /// Loading reads and validates everything before changing any parameter (all or nothing):
 /// names and shapes must match the model exactly, and the error lists every mismatch.
-/// Missing, truncated or corrupt files raise CheckpointError naming the file and the problem.
+/// Missing, truncated or corrupt files raise CheckpointError naming the file and the problem;
+/// so do a manifest nested deeper than `max_json_depth`, a non-integer or out-of-range count,
+/// and metadata that is not a string.
+///
+/// Besides the parameters a checkpoint holds named *sections* of extra state — an optimizer's
+/// (chainrule::optim saves its state as the section "optimizer") or anything else that is
+/// numbers, text and tensors.
 
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +31,7 @@
 #include "chainrule/autodiff/tensor.hpp"
 #include "chainrule/nn/export.hpp"
 #include "chainrule/nn/module.hpp"
+#include "chainrule/nn/npy.hpp"
 
 namespace chainrule::nn {
 
@@ -35,32 +41,35 @@ class CHAINRULE_NN_EXPORT CheckpointError : public ad::Error {
   using ad::Error::Error;
 };
 
-/// What an optimizer saves (chainrule::optim fills and reads it). Numbers are stored as JSON
-/// numbers with 17 significant digits, so every double round-trips exactly; tensors as .npy.
-struct OptimizerState {
-  std::string type;                                         ///< "Adam", "Momentum", ...
-  std::map<std::string, double> numbers;                    ///< hyperparameters, step count
+/// Extra state saved beside the parameters. Numbers are stored as JSON numbers with 17
+/// significant digits (NaN and ±∞ as "nan", "inf", "-inf"), so every double round-trips
+/// exactly; tensors as .npy files.
+struct CheckpointSection {
+  std::string type;                                         ///< who wrote it: "Adam", ...
+  std::map<std::string, double> numbers;                    ///< hyperparameters, counts
   std::map<std::string, std::string> text;                  ///< e.g. a generator's state
-  std::vector<std::pair<std::string, ad::Tensor>> tensors;  ///< moments, in order
+  std::vector<std::pair<std::string, ad::Tensor>> tensors;  ///< in order
 };
+/// Sections by name (a manifest key: not format, version, generation, parameters, metadata).
+using CheckpointSections = std::map<std::string, CheckpointSection>;
 
 /// Everything a checkpoint holds, as read from disk.
 struct Checkpoint {
   std::vector<std::pair<std::string, ad::Tensor>> parameters;  ///< in saved order
-  std::optional<OptimizerState> optimizer;                     ///< present when one was saved
+  CheckpointSections sections;                                 ///< extra state by name
   std::map<std::string, std::string> metadata;  ///< free-form (iteration, command line, ...)
 };
 
-/// Writes `params` (and `optimizer`, `metadata` when given) to `dir`, atomically. Creates the
+/// Writes `params` (and `sections`, `metadata` when given) to `dir`, atomically. Creates the
 /// directory if needed; CheckpointError naming the path when the file system refuses.
 CHAINRULE_NN_EXPORT void save_checkpoint(const std::filesystem::path& dir,
                                          const NamedParameters& params,
-                                         const OptimizerState* optimizer = nullptr,
+                                         const CheckpointSections& sections = {},
                                          const std::map<std::string, std::string>& metadata = {});
 /// The same with `module.named_parameters()`.
 /// @snippet nn_optim_examples.cpp checkpoint
 CHAINRULE_NN_EXPORT void save_checkpoint(const std::filesystem::path& dir, const Module& module,
-                                         const OptimizerState* optimizer = nullptr,
+                                         const CheckpointSections& sections = {},
                                          const std::map<std::string, std::string>& metadata = {});
 
 /// Reads a whole checkpoint without applying it, validating every file.
@@ -78,18 +87,13 @@ CHAINRULE_NN_EXPORT void apply_checkpoint(const Checkpoint& checkpoint,
 
 /// Reads `dir` and, if every name and shape matches `params` exactly, copies the values in.
 /// Otherwise throws CheckpointError listing each missing, unexpected and mis-shaped
-/// parameter (and leaves the parameters unchanged). Returns the saved optimizer state, if any.
-CHAINRULE_NN_EXPORT std::optional<OptimizerState> load_checkpoint(const std::filesystem::path& dir,
-                                                                  const NamedParameters& params);
+/// parameter (and leaves the parameters unchanged). Returns what was read (sections and
+/// metadata included).
+CHAINRULE_NN_EXPORT Checkpoint load_checkpoint(const std::filesystem::path& dir,
+                                               const NamedParameters& params);
 /// The same with `module.named_parameters()`.
 /// @snippet nn_optim_examples.cpp checkpoint
-CHAINRULE_NN_EXPORT std::optional<OptimizerState> load_checkpoint(const std::filesystem::path& dir,
-                                                                  const Module& module);
-
-/// One tensor as a .npy file (float64, C order), written atomically (temp file + rename).
-CHAINRULE_NN_EXPORT void save_npy(const std::filesystem::path& file, const ad::Tensor& tensor);
-/// Reads a float64 .npy file (C or Fortran order); CheckpointError naming the file for a
-/// missing, truncated or malformed file or another dtype.
-CHAINRULE_NN_EXPORT ad::Tensor load_npy(const std::filesystem::path& file);
+CHAINRULE_NN_EXPORT Checkpoint load_checkpoint(const std::filesystem::path& dir,
+                                               const Module& module);
 
 }  // namespace chainrule::nn

@@ -62,6 +62,7 @@ struct Initializer {
 
 namespace init {
 /// Weights and biases N(0, scale²): `normal(0.5)` is the assignment's `randn(...)/2`.
+/// ad::Error for a negative, NaN or infinite scale.
 CHAINRULE_NN_EXPORT Initializer normal(double scale = 1.0);
 /// Weights U(−a, a), a = √(6 / (fan_in + fan_out)); biases 0 (Glorot & Bengio 2010).
 CHAINRULE_NN_EXPORT Initializer glorot_uniform();
@@ -71,7 +72,7 @@ CHAINRULE_NN_EXPORT Initializer glorot_normal();
 CHAINRULE_NN_EXPORT Initializer he_normal();
 /// Weights U(−a, a), a = √(6 / fan_in); biases 0.
 CHAINRULE_NN_EXPORT Initializer he_uniform();
-/// Every weight and bias equal to `value`.
+/// Every weight and bias equal to `value` (ad::Error unless finite).
 CHAINRULE_NN_EXPORT Initializer constant(double value);
 /// Initialisers by name ("normal", "glorot_uniform", "xavier" (= glorot_uniform),
 /// "glorot_normal", "he_normal", "he" (= he_normal), "he_uniform", "zeros"); `scale` is used

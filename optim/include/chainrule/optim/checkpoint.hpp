@@ -15,7 +15,8 @@
 
 namespace chainrule::optim {
 
-/// nn::save_checkpoint with `optimizer.state()`: parameters and optimizer state, atomically.
+/// nn::save_checkpoint with `optimizer.state()` as the section "optimizer": parameters and
+/// optimizer state, atomically.
 CHAINRULE_OPTIM_EXPORT void save_checkpoint(
     const std::filesystem::path& dir, const nn::NamedParameters& params, const Optimizer& optimizer,
     const std::map<std::string, std::string>& metadata = {});
