@@ -11,6 +11,7 @@
 
 #include "chainrule/autodiff/calculus.hpp"
 #include "chainrule/autodiff/errors.hpp"
+#include "chainrule/autodiff/functional.hpp"
 #include "chainrule/autodiff/ops.hpp"
 
 namespace chainrule::optim {
@@ -29,10 +30,13 @@ void axpy(ad::Tensor& x, double t, const ad::Tensor& d) {
   for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] += t * d.data()[i];
 }
 
-// Solves A·d = b for a symmetric (n × n) A by Cholesky, A = L·Lᵀ. Returns false — the test
-// for "not positive definite" — when a pivot is not positive, or so small relative to the
-// diagonal that A is numerically singular.
-bool cholesky_solve(ad::Tensor a, const ad::Tensor& b, ad::Tensor& d) {
+// What a Cholesky factorisation found.
+enum class Factorisation { ok, singular, indefinite };
+
+// Solves A·d = b for a symmetric (n × n) A by Cholesky, A = L·Lᵀ. Fails — the test for "not
+// positive definite" — when a pivot is negative (indefinite), or so small relative to the
+// diagonal (or not finite) that A is numerically singular.
+Factorisation cholesky_solve(ad::Tensor a, const ad::Tensor& b, ad::Tensor& d) {
   const std::size_t n = b.size();
   double* l = a.data();
   double largest = 0.0;
@@ -41,7 +45,8 @@ bool cholesky_solve(ad::Tensor a, const ad::Tensor& b, ad::Tensor& d) {
   for (std::size_t j = 0; j < n; ++j) {
     double pivot = l[j * n + j];
     for (std::size_t k = 0; k < j; ++k) pivot -= l[j * n + k] * l[j * n + k];
-    if (!(pivot > tiny) || !std::isfinite(pivot)) return false;
+    if (pivot < -tiny) return Factorisation::indefinite;
+    if (!(pivot > tiny) || !std::isfinite(pivot)) return Factorisation::singular;
     const double root = std::sqrt(pivot);
     l[j * n + j] = root;
     for (std::size_t i = j + 1; i < n; ++i) {
@@ -60,7 +65,7 @@ bool cholesky_solve(ad::Tensor a, const ad::Tensor& b, ad::Tensor& d) {
     for (std::size_t k = i + 1; k < n; ++k) y[i] -= l[k * n + i] * y[k];
     y[i] /= l[i * n + i];
   }
-  return true;
+  return Factorisation::ok;
 }
 
 // JᵀJ (n × n) and Jᵀr (n) for J (m × n).
@@ -89,6 +94,12 @@ ad::Tensor scaled(const ad::Tensor& g, double factor) {
   return out;
 }
 
+std::string format(double x) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6g", x);
+  return buffer;
+}
+
 // Moves x along d (with the line search if enabled) and re-evaluates `current` there.
 StepInfo take_step(Evaluator& evaluator, ad::Tensor& x, Evaluation& current, const ad::Tensor& d,
                    const LineSearch& line_search, std::string note) {
@@ -109,10 +120,74 @@ StepInfo take_step(Evaluator& evaluator, ad::Tensor& x, Evaluation& current, con
   return info;
 }
 
-std::string format(double x) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.6g", x);
-  return buffer;
+// A step of Newton or Gauss–Newton that never lets the cost grow: along d with the line
+// search when it is enabled, otherwise the full step if it decreases the cost (or, for a
+// Newton step, `keep_equal`, leaves it equal: a zero step at the minimum), else the step
+// halved up to max_halvings times until the cost decreases. Strict decrease, so that a step
+// that only jumps between points of equal cost (−x, x on a parabola) is not taken forever.
+// `current` changes only when the step is taken.
+StepInfo descend(Evaluator& evaluator, ad::Tensor& x, Evaluation& current, const ad::Tensor& d,
+                 const NewtonOptions& options, std::string note, bool keep_equal) {
+  if (options.line_search.enabled) {
+    return take_step(evaluator, x, current, d, options.line_search, std::move(note));
+  }
+  StepInfo info;
+  info.note = std::move(note);
+  ad::Tensor trial = x;
+  axpy(trial, 1.0, d);
+  Evaluation full;
+  full.cost = evaluator.cost_and_gradient(trial, full.gradient);
+  if (std::isfinite(full.cost) &&
+      (full.cost < current.cost || (keep_equal && full.cost == current.cost))) {  // one evaluation
+    x = std::move(trial);
+    current = std::move(full);
+    return info;
+  }
+  double t = 1.0;
+  for (std::size_t k = 0; k < options.max_halvings; ++k) {
+    t *= 0.5;
+    std::copy(x.begin(), x.end(), trial.begin());
+    axpy(trial, t, d);
+    const double cost = evaluator.cost(trial);
+    if (std::isfinite(cost) && cost < current.cost) {
+      x = std::move(trial);
+      current.cost = evaluator.cost_and_gradient(x, current.gradient);
+      info.step_size = t;
+      info.note += ", step halved to " + format(t);
+      return info;
+    }
+  }
+  info.ok = false;
+  info.reason = StopReason::diverged;
+  return info;
+}
+
+// Newton's and Gauss–Newton's iteration on the system A·d = −g: the solution when A is
+// positive definite, else (or when that step cannot decrease the cost) the gradient step.
+StepInfo solve_and_descend(Evaluator& evaluator, ad::Tensor& x, Evaluation& current,
+                           const ad::Tensor& a, const ad::Tensor& rhs, const NewtonOptions& options,
+                           const std::string& method, const std::string& matrix) {
+  ad::Tensor d;
+  const Factorisation f = cholesky_solve(a, rhs, d);
+  if (f == Factorisation::ok) {
+    StepInfo info = descend(evaluator, x, current, d, options, method, true);
+    if (info.ok) return info;
+  }
+  const std::string why = f == Factorisation::ok         ? "the " + method + " step diverged"
+                          : f == Factorisation::singular ? matrix + " singular"
+                                                         : matrix + " not positive definite";
+  StepInfo info =
+      descend(evaluator, x, current, scaled(current.gradient, -options.fallback_aggression),
+              options, "steepest descent (" + why + ")", false);
+  if (!info.ok) {
+    if (f != Factorisation::ok) {
+      info.reason = StopReason::singular;
+    } else if (!options.line_search.enabled) {
+      info.reason = StopReason::diverged;
+    }  // else: line_search_failed, as the line search reported
+    info.note = why + "; no step along the gradient decreased the cost";
+  }
+  return info;
 }
 
 }  // namespace
@@ -152,6 +227,10 @@ std::string to_string(StopReason reason) {
       return "cost or gradient not finite";
     case StopReason::callback:
       return "stopped by callback";
+    case StopReason::singular:
+      return "singular system: no step decreased the cost";
+    case StopReason::diverged:
+      return "diverged: every step made the cost grow";
   }
   return "unknown";
 }
@@ -180,7 +259,8 @@ LineSearchResult armijo(const std::function<double(const ad::Tensor&)>& f, const
   return result;
 }
 
-Evaluator::Evaluator(Problem problem) : problem_(std::move(problem)) {
+Evaluator::Evaluator(Problem problem, JacobianMode mode)
+    : problem_(std::move(problem)), mode_(mode) {
   if (!problem_.cost) throw ad::Error("chainrule: Evaluator: the problem has no cost function");
 }
 
@@ -223,14 +303,38 @@ void Evaluator::residual_and_jacobian(const ad::Tensor& x, ad::Tensor& r, ad::Te
         "Problem::least_squares");
   }
   ++evaluations_;
-  {
-    tape_.clear();
-    ad::TapeScope scope(tape_);
-    const ad::Tensor& value = problem_.residual(ad::constant(x)).value();
-    r = ad::Tensor::from_shape({value.size()});
-    std::copy(value.begin(), value.end(), r.begin());
+  tape_.clear();
+  ad::TapeScope scope(tape_);
+  const ad::Var input = ad::variable(x);
+  const ad::Var residual = problem_.residual(input);
+  const std::size_t m = residual.size();
+  const std::size_t n = x.size();
+  r = ad::Tensor::from_shape({m});
+  std::copy(residual.value().begin(), residual.value().end(), r.begin());
+  jacobian = ad::Tensor::from_shape({m, n});
+  const bool columns =
+      mode_ == JacobianMode::forward_columns || (mode_ == JacobianMode::automatic && n < m);
+  if (columns) {
+    // Column j = J·e_j: the gradient in v of ⟨Jᵀv, e_j⟩, over one recording of Jᵀv.
+    const ad::Var v = ad::variable(xt::zeros<double>(residual.value().shape()));
+    const ad::Var jtv = ad::vjp(residual, {input}, v, {.create_graph = true})[0];
+    ad::Tensor e = xt::zeros<double>(x.shape());
+    for (std::size_t j = 0; j < n; ++j) {
+      e.fill(0.0);
+      e.data()[j] = 1.0;
+      const ad::Tensor column = ad::vjp(jtv, {v}, e)[0].value();
+      for (std::size_t i = 0; i < m; ++i) jacobian.data()[i * n + j] = column.data()[i];
+    }
+  } else {
+    // Row i = e_iᵀ·J: one reverse sweep per residual over the same recording.
+    ad::Tensor e = xt::zeros<double>(residual.value().shape());
+    for (std::size_t i = 0; i < m; ++i) {
+      e.fill(0.0);
+      e.data()[i] = 1.0;
+      const ad::Tensor row = ad::vjp(residual, {input}, e)[0].value();
+      std::copy(row.begin(), row.end(), jacobian.data() + i * n);
+    }
   }
-  jacobian = ad::jacobian(problem_.residual, x);
 }
 
 // --- methods ---------------------------------------------------------------------------------
@@ -257,13 +361,8 @@ StepInfo GradientDescent::iterate(Evaluator& evaluator, ad::Tensor& x, Evaluatio
 Newton::Newton(NewtonOptions options) : options_(options) {}
 
 StepInfo Newton::iterate(Evaluator& evaluator, ad::Tensor& x, Evaluation& current) {
-  const ad::Tensor h = evaluator.hessian(x);
-  ad::Tensor d;
-  if (cholesky_solve(h, scaled(current.gradient, -1.0), d)) {
-    return take_step(evaluator, x, current, d, options_.line_search, "newton");
-  }
-  return take_step(evaluator, x, current, scaled(current.gradient, -options_.fallback_aggression),
-                   options_.line_search, "steepest descent (Hessian not positive definite)");
+  return solve_and_descend(evaluator, x, current, evaluator.hessian(x),
+                           scaled(current.gradient, -1.0), options_, "newton", "Hessian");
 }
 
 GaussNewton::GaussNewton(NewtonOptions options) : options_(options) {}
@@ -275,12 +374,8 @@ StepInfo GaussNewton::iterate(Evaluator& evaluator, ad::Tensor& x, Evaluation& c
   ad::Tensor jtj;
   ad::Tensor jtr;
   normal_equations(jac, r, jtj, jtr);
-  ad::Tensor d;
-  if (cholesky_solve(jtj, scaled(jtr, -1.0), d)) {
-    return take_step(evaluator, x, current, d, options_.line_search, "gauss-newton");
-  }
-  return take_step(evaluator, x, current, scaled(current.gradient, -options_.fallback_aggression),
-                   options_.line_search, "steepest descent (JᵀJ singular)");
+  return solve_and_descend(evaluator, x, current, jtj, scaled(jtr, -1.0), options_, "gauss-newton",
+                           "JᵀJ");
 }
 
 LevenbergMarquardt::LevenbergMarquardt(LevenbergMarquardtOptions options)
@@ -313,7 +408,7 @@ StepInfo LevenbergMarquardt::iterate(Evaluator& evaluator, ad::Tensor& x, Evalua
   while (lambda_ <= options_.max_damping) {
     ad::Tensor a = jtj;
     for (std::size_t i = 0; i < n; ++i) a.data()[i * n + i] += lambda_ * diagonal.data()[i];
-    if (cholesky_solve(a, rhs, d)) {
+    if (cholesky_solve(a, rhs, d) == Factorisation::ok) {
       std::copy(x.begin(), x.end(), trial.begin());
       axpy(trial, 1.0, d);
       const double cost = evaluator.cost(trial);

@@ -56,6 +56,12 @@ enum class StopReason {
   no_progress,         ///< Levenberg–Marquardt: no damping made the cost decrease
   non_finite,          ///< the cost or gradient became NaN or infinite
   callback,            ///< the callback asked to stop
+  /// Newton/Gauss–Newton: the system could not be factorised (singular or indefinite) and no
+  /// gradient step along −∇f, however short, decreased the cost
+  singular,
+  /// Newton/Gauss–Newton: the step made the cost grow or non-finite and no shorter step
+  /// (nor a gradient step) decreased it
+  diverged,
 };
 /// "gradient_tolerance", "max_iterations", ...
 CHAINRULE_OPTIM_EXPORT std::string to_string(StopReason reason);
@@ -94,12 +100,24 @@ CHAINRULE_OPTIM_EXPORT LineSearchResult armijo(const std::function<double(const 
                                                const ad::Tensor& direction,
                                                const LineSearch& options = {.enabled = true});
 
+/// How Evaluator::residual_and_jacobian builds the residual Jacobian J (m × n).
+enum class JacobianMode {
+  /// forward_columns when n < m, reverse_rows otherwise (the faster on the heights fit:
+  /// benchmarks/bench_jacobian.cpp)
+  automatic,
+  /// one reverse sweep per residual: a row of J each (m sweeps)
+  reverse_rows,
+  /// one Jacobian–vector product per parameter: a column of J each (n products over one
+  /// recording of r and of its vector–Jacobian product)
+  forward_columns,
+};
+
 /// Evaluates a Problem's cost and derivatives, counting evaluations; one private tape is
 /// reused, so the caller's tape is never touched.
 class CHAINRULE_OPTIM_EXPORT Evaluator {
  public:
-  /// Evaluates `problem`.
-  explicit Evaluator(Problem problem);
+  /// Evaluates `problem`; residual Jacobians as `mode` says.
+  explicit Evaluator(Problem problem, JacobianMode mode = JacobianMode::automatic);
 
   /// The problem evaluated.
   const Problem& problem() const { return problem_; }
@@ -118,6 +136,7 @@ class CHAINRULE_OPTIM_EXPORT Evaluator {
   ad::Var record_cost(const ad::Var& x);
 
   Problem problem_;
+  JacobianMode mode_;
   ad::Tape tape_;
   std::size_t evaluations_ = 0;
 };
@@ -178,13 +197,18 @@ class CHAINRULE_OPTIM_EXPORT GradientDescent : public Method {
 /// Settings of Newton and GaussNewton.
 struct NewtonOptions {
   /// The steepest-descent step θ ← θ − fallback_aggression·∇f taken when the Hessian is not
-  /// positive definite (its Cholesky factorisation fails).
+  /// positive definite (its Cholesky factorisation fails: singular or indefinite).
   double fallback_aggression = 1.0;
   LineSearch line_search = {};  ///< along the Newton (or fallback) direction
+  /// Without the line search, a step that makes the cost grow or non-finite is halved up to
+  /// this many times until the cost does not grow (then the gradient step is tried, and the
+  /// run stops with StopReason::diverged or ::singular if nothing decreases the cost).
+  std::size_t max_halvings = 60;
 };
 
 /// Newton's method, the course's hybrid: the step −H⁻¹∇f when H = ∇²f (from ad::hessian) is
 /// positive definite, steepest descent otherwise; optionally with an Armijo line search.
+/// Never accepts a step that makes the cost grow: see NewtonOptions::max_halvings.
 /// It minimises; to find a root of f (f(x) = 0), use ad::newton_raphson.
 /// @snippet nn_optim_examples.cpp minimize
 class CHAINRULE_OPTIM_EXPORT Newton : public Method {
@@ -198,8 +222,9 @@ class CHAINRULE_OPTIM_EXPORT Newton : public Method {
   NewtonOptions options_;
 };
 
-/// Gauss–Newton on a residual: solves (JᵀJ)·d = −Jᵀr with J = ∂r/∂θ from ad::jacobian;
-/// falls back like Newton when JᵀJ is singular. Needs Problem::least_squares.
+/// Gauss–Newton on a residual: solves (JᵀJ)·d = −Jᵀr with J = ∂r/∂θ (Evaluator's
+/// JacobianMode); falls back like Newton when JᵀJ is singular (a rank-deficient residual),
+/// and never accepts a step that makes the cost grow. Needs Problem::least_squares.
 class CHAINRULE_OPTIM_EXPORT GaussNewton : public Method {
  public:
   /// Gauss–Newton with these settings.
