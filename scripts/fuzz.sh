@@ -2,7 +2,9 @@
 # Builds the libFuzzer targets (fuzz preset: clang++, ASan + UBSan) and runs each for a bounded
 # time from its seed corpus in tests/fuzz/corpus/<target>/. New inputs go to build/fuzz/corpus/,
 # crashing inputs to build/fuzz/findings/; copy a crash into tests/fuzz/corpus/<target>/ (as
-# crash-<what>) with its fix, and fuzz_replay_test keeps it fixed. Needs: install-deps.sh --fuzz.
+# crash-<what>) with its fix, and fuzz_replay_test keeps it fixed. Inputs up to 2 MiB (large
+# enough for nesting and size attacks), with a dictionary for the JSON and .npy readers.
+# Needs: install-deps.sh --fuzz. Runs at low priority (nice), one target at a time.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   # default 60 s for each of the four targets
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,9 +21,14 @@ failed=()
 for t in "${targets[@]}"; do
   mkdir -p "build/fuzz/corpus/$t"
   log="build/fuzz/$t.log"
+  dict=()
+  case "$t" in
+    init_weights | manifest) dict=(-dict=tests/fuzz/json.dict) ;;
+    npy) dict=(-dict=tests/fuzz/npy.dict) ;;
+  esac
   # A leak, a sanitizer report, an escaped exception, a 10 s input or 2 GB are all findings.
-  if build/fuzz/tests/fuzz/fuzz_"$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -max_len=4096 -print_final_stats=1 -artifact_prefix="build/fuzz/findings/$t-" \
+  if nice -n 15 build/fuzz/tests/fuzz/fuzz_"$t" -max_total_time="$seconds" -timeout=10 \
+      -rss_limit_mb=2048 -max_len=2097152 "${dict[@]}" -print_final_stats=1 -artifact_prefix="build/fuzz/findings/$t-" \
       "build/fuzz/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
     verdict="no findings"
   else
