@@ -122,12 +122,13 @@ StepInfo take_step(Evaluator& evaluator, ad::Tensor& x, Evaluation& current, con
 
 // A step of Newton or Gauss–Newton that never lets the cost grow: along d with the line
 // search when it is enabled, otherwise the full step if it decreases the cost (or, for a
-// Newton step, `keep_equal`, leaves it equal: a zero step at the minimum), else the step
-// halved up to max_halvings times until the cost decreases. Strict decrease, so that a step
-// that only jumps between points of equal cost (−x, x on a parabola) is not taken forever.
-// `current` changes only when the step is taken.
+// Newton step, `near_minimum`, grows it by no more than rounding: 1e-12 relative, what a step
+// at the minimum does), else the step halved up to max_halvings times until the cost
+// decreases. Strict decrease for those, so that a step that only jumps between points of
+// equal cost (−x, x on a parabola) is not taken forever. `current` changes only when the step
+// is taken.
 StepInfo descend(Evaluator& evaluator, ad::Tensor& x, Evaluation& current, const ad::Tensor& d,
-                 const NewtonOptions& options, std::string note, bool keep_equal) {
+                 const NewtonOptions& options, std::string note, bool near_minimum) {
   if (options.line_search.enabled) {
     return take_step(evaluator, x, current, d, options.line_search, std::move(note));
   }
@@ -138,7 +139,8 @@ StepInfo descend(Evaluator& evaluator, ad::Tensor& x, Evaluation& current, const
   Evaluation full;
   full.cost = evaluator.cost_and_gradient(trial, full.gradient);
   if (std::isfinite(full.cost) &&
-      (full.cost < current.cost || (keep_equal && full.cost == current.cost))) {  // one evaluation
+      (full.cost < current.cost ||
+       (near_minimum && full.cost <= current.cost + 1e-12 * std::abs(current.cost)))) {
     x = std::move(trial);
     current = std::move(full);
     return info;
