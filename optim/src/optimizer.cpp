@@ -141,6 +141,7 @@ double Optimizer::current_learning_rate(std::size_t group) const {
 void Optimizer::check_shapes() const {
   for (std::size_t i = 0; i < params_.size(); ++i) {
     const ad::Parameter& p = params_[i];
+    if (!p.requires_grad()) continue;  // frozen: neither read nor written
     const std::string which = "parameter " + std::to_string(i) +
                               (p.name().empty() ? "" : " ('" + p.name() + "')") + " has shape " +
                               ad::to_string(p.shape());
@@ -165,7 +166,7 @@ void Optimizer::step() {
   check_shapes();
   const double factor = schedule_(steps_);
   for (std::size_t i = 0; i < params_.size(); ++i) {
-    update(i, learning_rate(group_of_[i]) * factor);
+    if (params_[i].requires_grad()) update(i, learning_rate(group_of_[i]) * factor);
   }
   ++steps_;
 }

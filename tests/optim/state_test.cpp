@@ -256,3 +256,22 @@ BOOST_AUTO_TEST_CASE(the_state_lists_every_declared_field_once) {
   BOOST_TEST(contains(message_of([&] { ssd.load_state(bad); }),
                       "StochasticSteepestDescent generator: chainrule: Generator::set_state"));
 }
+
+BOOST_AUTO_TEST_CASE(frozen_parameters_are_skipped) {
+  for (const auto& [name, make] : every_optimizer()) {
+    BOOST_TEST_CONTEXT(name) {
+      ad::Parameter frozen(ad::Tensor{1.0, 2.0}, "frozen");
+      ad::Parameter live(ad::Tensor{1.0, 2.0}, "live");
+      auto opt = make({frozen, live});
+      frozen.set_requires_grad(false);
+      set_grad(frozen, 1.0);
+      set_grad(live, 1.0);
+      opt->step();
+      BOOST_TEST((frozen.value() == ad::Tensor{1.0, 2.0}));
+      BOOST_TEST(!(live.value() == ad::Tensor{1.0, 2.0}));
+      for (const auto& [key, value] : opt->state().tensors) {
+        if (key.back() == '0') BOOST_TEST((value == ad::Tensor{0.0, 0.0}), key);
+      }
+    }
+  }
+}

@@ -110,7 +110,9 @@ class CHAINRULE_OPTIM_EXPORT Optimizer {
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
 
-  /// Checks the shapes, updates every parameter from its gradient, then counts the step.
+  /// Checks the shapes, updates every parameter from its gradient (skipping frozen ones,
+  /// `set_requires_grad(false)`: their values and state stay as they are), then counts the
+  /// step.
   void step();
   /// Zeros every parameter's gradient.
   void zero_grad();
