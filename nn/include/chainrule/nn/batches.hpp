@@ -60,19 +60,27 @@ class CHAINRULE_NN_EXPORT Minibatches {
   /// The batches of one epoch, computed as they are visited.
   class CHAINRULE_NN_EXPORT Epoch {
    public:
+    /// An input iterator over the epoch's batches (what range-for uses).
     class iterator {
      public:
-      using iterator_category = std::input_iterator_tag;
-      using value_type = Batch;
-      using difference_type = std::ptrdiff_t;
-      using pointer = const Batch*;
-      using reference = const Batch&;
+      using iterator_category = std::input_iterator_tag;  ///< one pass
+      using value_type = Batch;                           ///< what it yields
+      using difference_type = std::ptrdiff_t;             ///< for the standard algorithms
+      using pointer = const Batch*;                       ///< for the standard algorithms
+      using reference = const Batch&;                     ///< for the standard algorithms
+      /// A past-the-end iterator.
       iterator() = default;
+      /// The batch at `index` of `epoch`.
       iterator(const Epoch* epoch, std::size_t index);
+      /// The current batch.
       const Batch& operator*() const { return batch_; }
+      /// The current batch's members.
       const Batch* operator->() const { return &batch_; }
+      /// Moves to the next batch.
       iterator& operator++();
+      /// Moves to the next batch.
       void operator++(int) { ++*this; }
+      /// True at the same position.
       bool operator==(const iterator& other) const { return index_ == other.index_; }
 
      private:

@@ -202,7 +202,8 @@ struct NewtonOptions {
   LineSearch line_search = {};  ///< along the Newton (or fallback) direction
   /// Without the line search, a step that makes the cost grow or non-finite is halved up to
   /// this many times until the cost does not grow (then the gradient step is tried, and the
-  /// run stops with StopReason::diverged or ::singular if nothing decreases the cost).
+  /// run stops with `StopReason::diverged` or `StopReason::singular` if nothing decreases the
+  /// cost).
   std::size_t max_halvings = 60;
 };
 
