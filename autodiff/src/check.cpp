@@ -50,7 +50,9 @@ std::vector<xt::xtensor<double, 2>> autodiff_jacobians(const FunctionN& f,
     const std::vector<Var> grads = vjp(y, vars, seed);
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const Tensor& g = grads[i].value();
-      std::copy(g.data(), g.data() + g.size(), &jacobians[i](j, 0));
+      // Pointer arithmetic, not &J(j, 0): that binds a reference into an empty buffer when the
+      // input has no elements (UBSan).
+      std::copy(g.data(), g.data() + g.size(), jacobians[i].data() + j * g.size());
     }
   }
   return jacobians;
