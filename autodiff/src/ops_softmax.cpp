@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "axes.hpp"
 #include "chainrule/autodiff/errors.hpp"
 #include "chainrule/autodiff/ops.hpp"
 #include "elementwise.hpp"
@@ -15,16 +16,6 @@ namespace chainrule::ad {
 namespace {
 
 using detail::Node;
-
-// `axis` as an index, negative ones counting from the end; ShapeError naming op, axis, shape.
-std::size_t lane_axis(std::ptrdiff_t axis, const Tensor& v, const char* op) {
-  const auto rank = static_cast<std::ptrdiff_t>(v.dimension());
-  if (axis < -rank || axis >= rank) {
-    throw ShapeError(std::string("chainrule: ") + op + ": axis " + std::to_string(axis) +
-                     " is out of range for shape " + to_string(shape_of(v)));
-  }
-  return static_cast<std::size_t>(axis < 0 ? axis + rank : axis);
-}
 
 // The shape with extent 1 at `axis`: a sum along it with keepdims.
 Shape kept_shape(Shape shape, std::size_t axis) {
@@ -48,17 +39,12 @@ Var sum_kept(const Var& v, std::size_t axis) {
   return sum(v, static_cast<std::ptrdiff_t>(axis), /*keepdims=*/true);
 }
 
-// Calls lane(first, stride, extent) for every 1-d lane of a row-major `shape` along `axis`.
+// Calls lane(first, stride, extent) for every 1-d lane of a row-major tensor along `axis`.
 template <class Lane>
 void for_each_lane(const Tensor& t, std::size_t axis, Lane lane) {
-  const auto& shape = t.shape();
-  const std::size_t extent = shape[axis];
-  std::size_t outer = 1;
-  std::size_t inner = 1;
-  for (std::size_t d = 0; d < axis; ++d) outer *= shape[d];
-  for (std::size_t d = axis + 1; d < shape.size(); ++d) inner *= shape[d];
-  for (std::size_t o = 0; o < outer; ++o) {
-    for (std::size_t i = 0; i < inner; ++i) lane(o * extent * inner + i, inner, extent);
+  const detail::AxisRuns runs(detail::dims(t), axis);
+  for (std::size_t o = 0; o < runs.outer; ++o) {
+    for (std::size_t i = 0; i < runs.inner; ++i) lane(runs.at(o, 0, i), runs.inner, runs.extent);
   }
 }
 
@@ -68,7 +54,7 @@ void for_each_lane(const Tensor& t, std::size_t axis, Lane lane) {
 template <class Rule, class Finish>
 Var along_axis(const Var& x, std::ptrdiff_t axis, Finish finish) {
   const Tensor& v = detail::value_of(x, Rule::name);
-  const std::size_t a = lane_axis(axis, v, Rule::name);
+  const std::size_t a = detail::normalize_axis(axis, detail::dims(v), Rule::name);
   return detail::record<Rule>({&x}, typename Rule::Params{a}, [&](Node& n) {
     n.value.resize(v.shape());
     for_each_lane(v, a, [&](std::size_t first, std::size_t stride, std::size_t extent) {
