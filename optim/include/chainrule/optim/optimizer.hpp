@@ -187,6 +187,8 @@ class CHAINRULE_OPTIM_EXPORT Optimizer {
   std::vector<ad::Parameter> params_;  ///< every parameter, groups in order
 
  private:
+  // Hidden from Doxygen, which would otherwise link an empty "Classes" section.
+  /// @cond
   struct Hyperparameter {
     std::string name;
     double* field;
@@ -206,6 +208,7 @@ class CHAINRULE_OPTIM_EXPORT Optimizer {
     std::function<void(const std::string&)> check;
     std::function<void(const std::string&)> load;
   };
+  /// @endcond
 
   const Hyperparameter& find_hyperparameter(const std::string& name) const;
   void check_shapes() const;
