@@ -26,9 +26,10 @@ std::vector<std::uint32_t> input_indices(detail::TapeImpl& tape, const std::vect
 
 // Tensor-mode sweep; the adjoints of the inputs become constants on the tape.
 std::vector<Var> tensor_vjp(detail::TapeImpl& tape, std::uint32_t output,
-                            const std::vector<std::uint32_t>& indices, const Tensor& seed) {
+                            const std::vector<std::uint32_t>& indices, const Tensor& seed,
+                            const char* op) {
   const detail::SweepGuard guard(tape, output, indices);  // until the adjoints are read
-  const std::uint32_t lowest = detail::reverse_sweep(tape, output, seed, indices, false);
+  const std::uint32_t lowest = detail::reverse_sweep(tape, output, seed, indices, false, op);
   std::vector<Var> result;
   result.reserve(indices.size());
   for (std::uint32_t i : indices) {
@@ -58,9 +59,10 @@ std::vector<Var> vjp(const Var& output, const std::vector<Var>& inputs, const Te
   const std::vector<std::uint32_t> indices = input_indices(tape, inputs, "grad");
   if (indices.empty()) return {};
   if (options.create_graph) {
-    return detail::graph_sweep(tape, output.index(), detail::record_constant(tape, seed), indices);
+    return detail::graph_sweep(tape, output.index(), detail::record_constant(tape, seed), indices,
+                               "grad");
   }
-  return tensor_vjp(tape, output.index(), indices, seed);
+  return tensor_vjp(tape, output.index(), indices, seed, "grad");
 }
 
 std::vector<Var> vjp(const Var& output, const std::vector<Var>& inputs, const Var& seed,
@@ -71,8 +73,8 @@ std::vector<Var> vjp(const Var& output, const std::vector<Var>& inputs, const Va
   }
   const std::vector<std::uint32_t> indices = input_indices(tape, inputs, "vjp");
   if (indices.empty()) return {};
-  if (options.create_graph) return detail::graph_sweep(tape, output.index(), seed, indices);
-  return tensor_vjp(tape, output.index(), indices, seed.value());
+  if (options.create_graph) return detail::graph_sweep(tape, output.index(), seed, indices, "vjp");
+  return tensor_vjp(tape, output.index(), indices, seed.value(), "vjp");
 }
 
 }  // namespace chainrule::ad

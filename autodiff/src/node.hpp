@@ -48,7 +48,13 @@ struct ParameterData {
   Tensor value;
   Tensor grad;
   std::string name;
-  bool requires_grad = true;  // false: frozen, recorded as a constant
+  bool requires_grad = true;              // false: frozen, recorded as a constant
+  std::atomic<std::uint64_t> version{0};  // bumped by every modification of `value`
+};
+
+/// A parameter leaf's RuleParams: the parameter's version when it was read onto the tape.
+struct RecordedVersion {
+  std::uint64_t version;
 };
 
 enum class LeafKind : std::uint8_t { variable, constant, parameter };
@@ -75,8 +81,9 @@ struct Node {
   RuleParams params;
   LeafKind leaf = LeafKind::constant;
   bool requires_grad = false;
-  bool has_adjoint = false;  // sweep scratch: an adjoint reached this node
-  bool needed = false;       // sweep scratch: lies on a path from a requested input
+  bool reads_parameter = false;  // an input is a Parameter leaf (its version is checked)
+  bool has_adjoint = false;      // sweep scratch: an adjoint reached this node
+  bool needed = false;           // sweep scratch: lies on a path from a requested input
 
   bool is_leaf() const { return rule == nullptr; }
   NodeExtras& extra() {
@@ -140,6 +147,9 @@ class TapeImpl {
   static TapeImpl& of(const Var& v, const char* op);
   static std::uint32_t index(const Var& v) { return v.index_; }
 
+  /// Sweeps running on this tape (nested ones included): clear() refuses to run under one.
+  int sweeps_running = 0;
+
   // Scratch for sweeps, kept to reuse its storage.
   std::vector<Var> graph_adjoints;
   Tensor scratch;
@@ -165,6 +175,10 @@ TapeImpl& common_tape(std::span<const Var* const> operands, const char* op);
 
 /// With anomaly detection on, throws AnomalyError if `t` has a NaN/Inf.
 void check_finite(const Tensor& t, const char* op, const char* what);
+
+/// Throws TapeError naming `op` and the parameter when the parameter of leaf `n` was
+/// modified after `n` recorded it (its value is no longer the one the tape computed with).
+void check_version(const Node& n, const char* op);
 
 /// The library's logger ("chainrule"), off unless set_log_level says otherwise.
 void log_debug(const std::string& message);

@@ -4,6 +4,7 @@
 
 #include <xtensor/xbuilder.hpp>
 
+#include "chainrule/autodiff/errors.hpp"
 #include "chainrule/autodiff/tape.hpp"
 #include "node.hpp"
 
@@ -16,36 +17,68 @@ Parameter::Parameter(Tensor value, std::string name)
   data_->name = std::move(name);
 }
 
-const std::string& Parameter::name() const { return data_->name; }
-const Tensor& Parameter::value() const { return data_->value; }
-Tensor& Parameter::value() { return data_->value; }
-const Tensor& Parameter::grad() const { return data_->grad; }
-Tensor& Parameter::grad() { return data_->grad; }
-Shape Parameter::shape() const { return shape_of(data_->value); }
-std::size_t Parameter::size() const { return data_->value.size(); }
+detail::ParameterData& Parameter::data(const char* op) const {
+  if (!data_) {
+    throw TapeError(std::string("chainrule: Parameter::") + op +
+                    ": the Parameter is empty (it was moved from)");
+  }
+  return *data_;
+}
+
+const std::string& Parameter::name() const { return data("name").name; }
+const Tensor& Parameter::value() const { return data("value").value; }
+Tensor& Parameter::value() {
+  detail::ParameterData& d = data("value");
+  d.version.fetch_add(1, std::memory_order_relaxed);
+  return d.value;
+}
+void Parameter::assign(Tensor value) {
+  detail::ParameterData& d = data("assign");
+  d.version.fetch_add(1, std::memory_order_relaxed);
+  d.value = std::move(value);
+  d.grad = xt::zeros<double>(d.value.shape());
+}
+void Parameter::mark_modified() {
+  data("mark_modified").version.fetch_add(1, std::memory_order_relaxed);
+}
+std::uint64_t Parameter::version() const {
+  return data("version").version.load(std::memory_order_relaxed);
+}
+const Tensor& Parameter::grad() const { return data("grad").grad; }
+Tensor& Parameter::grad() { return data("grad").grad; }
+Shape Parameter::shape() const { return shape_of(data("shape").value); }
+std::size_t Parameter::size() const { return data("size").value.size(); }
 
 void Parameter::zero_grad() {
-  if (data_->grad.shape() != data_->value.shape()) {
-    data_->grad = xt::zeros<double>(data_->value.shape());
+  detail::ParameterData& d = data("zero_grad");
+  if (d.grad.shape() != d.value.shape()) {
+    d.grad = xt::zeros<double>(d.value.shape());
   } else {
-    data_->grad.fill(0.0);
+    d.grad.fill(0.0);
   }
 }
 
-void Parameter::set_requires_grad(bool enabled) { data_->requires_grad = enabled; }
+void Parameter::set_requires_grad(bool enabled) {
+  data("set_requires_grad").requires_grad = enabled;
+}
 
-bool Parameter::requires_grad() const { return data_->requires_grad; }
+bool Parameter::requires_grad() const { return data("requires_grad").requires_grad; }
 
-Var Parameter::var() const { return var(current_tape()); }
+Var Parameter::var() const {
+  data("var");
+  return var(current_tape());
+}
 
 Var Parameter::var(Tape& tape) const {
+  detail::ParameterData& d = data("var");
   detail::TapeImpl& impl = tape.impl();
   const std::uint32_t index = impl.push(nullptr);
   detail::Node& n = impl.node(index);
   n.parameter = data_;
   n.leaf = detail::LeafKind::parameter;
-  n.requires_grad = data_->requires_grad;
-  detail::check_finite(data_->value, "parameter", "value");
+  n.requires_grad = d.requires_grad;
+  n.set_params(detail::RecordedVersion{d.version.load(std::memory_order_relaxed)});
+  detail::check_finite(d.value, "parameter", "value");
   return impl.handle(index);
 }
 

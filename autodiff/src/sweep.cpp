@@ -66,6 +66,16 @@ void run_backward(const Node& n, Backward&& backward) {
   }
 }
 
+// The Parameter leaves n reads (and n itself, if one) still hold the values recorded.
+void check_versions(TapeImpl& tape, const Node& n, const char* op) {
+  if (n.leaf == LeafKind::parameter) check_version(n, op);
+  if (!n.reads_parameter) return;
+  for (std::uint32_t k : n.inputs) {
+    const Node& input = tape.node(k);
+    if (input.leaf == LeafKind::parameter) check_version(input, op);
+  }
+}
+
 void check_adjoints(TapeImpl& tape, Node& n, std::uint32_t lowest) {
   for (std::uint32_t k : n.inputs) {
     if (k >= lowest && tape.node(k).has_adjoint) {
@@ -75,6 +85,20 @@ void check_adjoints(TapeImpl& tape, Node& n, std::uint32_t lowest) {
 }
 
 }  // namespace
+
+void check_version(const Node& n, const char* op) {
+  const std::uint64_t recorded = n.get_params<RecordedVersion>().version;
+  const std::uint64_t now = n.parameter->version.load(std::memory_order_relaxed);
+  if (recorded == now) return;
+  const std::string& name = n.parameter->name;
+  throw TapeError(std::string("chainrule: ") + op + ": parameter " +
+                  (name.empty() ? std::string("(unnamed)") : "'" + name + "'") + " of shape " +
+                  to_string(shape_of(n.parameter->value)) +
+                  " was modified (assigned, resized or stepped) after it was recorded on the "
+                  "tape (version " +
+                  std::to_string(recorded) + ", now " + std::to_string(now) +
+                  "); record it again with var() after changing it");
+}
 
 Tensor& leaf_grad(Node& n) {
   Tensor& g = n.parameter ? n.parameter->grad : n.extra().grad;
@@ -105,6 +129,7 @@ void reset_leaf_grad(Node& n) {
 
 SweepGuard::SweepGuard(TapeImpl& tape, std::uint32_t output, std::span<const std::uint32_t> inputs)
     : tape_(tape) {
+  ++tape.sweeps_running;
   const bool nested =
       std::find(running_sweeps.begin(), running_sweeps.end(), &tape) != running_sweeps.end();
   running_sweeps.push_back(&tape);
@@ -119,6 +144,7 @@ SweepGuard::SweepGuard(TapeImpl& tape, std::uint32_t output, std::span<const std
 }
 
 SweepGuard::~SweepGuard() {
+  --tape_.sweeps_running;
   running_sweeps.pop_back();
   for (std::size_t k = 0; k < saved_.size(); ++k) {
     Node& n = tape_.node(lowest_ + static_cast<std::uint32_t>(k));
@@ -136,8 +162,10 @@ Var record_constant(TapeImpl& tape, Tensor value) {
 }
 
 std::uint32_t reverse_sweep(TapeImpl& tape, std::uint32_t output, const Tensor& seed,
-                            std::span<const std::uint32_t> inputs, bool accumulate_leaves) {
+                            std::span<const std::uint32_t> inputs, bool accumulate_leaves,
+                            const char* op) {
   Node& out = tape.node(output);
+  check_versions(tape, out, op);
   check_seed(out.val(), seed);
   const std::uint32_t lowest = mark_needed(tape, output, inputs);
   if (!out.needed) return lowest;
@@ -156,6 +184,7 @@ std::uint32_t reverse_sweep(TapeImpl& tape, std::uint32_t output, const Tensor& 
       }
       continue;
     }
+    check_versions(tape, n, op);
     TensorSweep sweep(tape, i, lowest);
     run_backward(n, [&] { n.rule->backward(sweep); });
     if (anomaly) check_adjoints(tape, n, lowest);
@@ -164,7 +193,8 @@ std::uint32_t reverse_sweep(TapeImpl& tape, std::uint32_t output, const Tensor& 
 }
 
 std::vector<Var> graph_sweep(TapeImpl& tape, std::uint32_t output, const Var& seed,
-                             std::span<const std::uint32_t> inputs) {
+                             std::span<const std::uint32_t> inputs, const char* op) {
+  check_versions(tape, tape.node(output), op);
   check_seed(tape.node(output).val(), seed.value());
   const SweepGuard guard(tape, output, inputs);
   const std::uint32_t lowest = mark_needed(tape, output, inputs);
@@ -175,6 +205,7 @@ std::vector<Var> graph_sweep(TapeImpl& tape, std::uint32_t output, const Var& se
   for (std::uint32_t i = output + 1; i-- > lowest;) {
     Node& n = tape.node(i);
     if (!n.needed || n.is_leaf() || !adjoints[i - lowest].valid()) continue;
+    check_versions(tape, n, op);
     GraphSweep sweep(tape, i, lowest, adjoints);
     run_backward(n, [&] { n.rule->backward_graph(sweep); });
     if (anomaly) {

@@ -322,6 +322,7 @@ Var record_node(std::span<const Var* const> operands, const Params* params, Comp
     const std::uint32_t i = TapeImpl::index(*v);
     n.inputs.push_back(i);
     n.requires_grad = n.requires_grad || tape.node(i).requires_grad;
+    n.reads_parameter = n.reads_parameter || tape.node(i).leaf == LeafKind::parameter;
   }
   n.requires_grad = n.requires_grad && grad_mode;  // under NoGradGuard: a constant
   try {
@@ -385,12 +386,14 @@ class SweepGuard {
 /// node that requires a gradient is visited, and reached leaves accumulate into their
 /// gradient when `accumulate_leaves`. Otherwise only nodes on a path from an input.
 /// Returns the lowest index visited; adjoints are left in the nodes.
+/// `op` (backward, grad) names the call in errors.
 std::uint32_t reverse_sweep(TapeImpl& tape, std::uint32_t output, const Tensor& seed,
-                            std::span<const std::uint32_t> inputs, bool accumulate_leaves);
+                            std::span<const std::uint32_t> inputs, bool accumulate_leaves,
+                            const char* op);
 
 /// Var-mode reverse sweep: records the backward pass and returns d(output)/d(input)
 /// for each input as Vars (zeros where the output does not depend on it). Guards itself.
 std::vector<Var> graph_sweep(TapeImpl& tape, std::uint32_t output, const Var& seed,
-                             std::span<const std::uint32_t> inputs);
+                             std::span<const std::uint32_t> inputs, const char* op);
 
 }  // namespace chainrule::ad::detail

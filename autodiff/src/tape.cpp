@@ -76,6 +76,7 @@ std::uint32_t TapeImpl::push(const OpRule* rule) {
   n.inputs.clear();
   n.leaf = LeafKind::constant;
   n.requires_grad = false;
+  n.reads_parameter = false;
   n.has_adjoint = false;
   n.needed = false;
   return index;
@@ -91,6 +92,11 @@ void TapeImpl::pop() {
 }
 
 void TapeImpl::clear() {
+  if (sweeps_running > 0) {
+    // A user Function's backward clearing its own tape would destroy the running function
+    // and the nodes the sweep is reading.
+    throw TapeError("chainrule: clear: cannot clear a tape during its sweep");
+  }
   for (std::uint32_t i = 0; i < size_; ++i) {
     Node& n = node(i);
     n.parameter.reset();  // the tape no longer keeps parameters or functions alive
@@ -150,23 +156,47 @@ TapeImpl& common_tape(std::span<const Var* const> operands, const char* op) {
 
 namespace chainrule::ad {
 namespace {
-thread_local Tape* current_override = nullptr;
-}
+// This thread's innermost live scope (a plain pointer: nothing to destroy at thread exit,
+// whatever the order thread-local tapes go in).
+thread_local TapeScope* innermost_scope = nullptr;
+}  // namespace
 
 Tape::Tape() : impl_(std::make_unique<detail::TapeImpl>(*this)) {}
-Tape::~Tape() = default;
+Tape::~Tape() {
+  for (TapeScope* s = innermost_scope; s != nullptr; s = s->outer_) {
+    if (s->tape_ == this) s->tape_ = nullptr;  // current_tape() reports it, never dangles
+  }
+}
 void Tape::clear() { impl_->clear(); }
 std::size_t Tape::size() const { return impl_->size(); }
 std::size_t Tape::bytes() const { return impl_->bytes(); }
 std::size_t Tape::capacity() const { return impl_->capacity(); }
 
 Tape& current_tape() {
-  if (current_override != nullptr) return *current_override;
+  if (innermost_scope != nullptr) {
+    if (innermost_scope->tape_ == nullptr) {
+      throw TapeError(
+          "chainrule: current_tape: the tape of the innermost TapeScope was destroyed while "
+          "the scope is still alive; end the scope before its tape");
+    }
+    return *innermost_scope->tape_;
+  }
   thread_local Tape default_tape;
   return default_tape;
 }
 
-TapeScope::TapeScope(Tape& tape) : previous_(current_override) { current_override = &tape; }
-TapeScope::~TapeScope() { current_override = previous_; }
+TapeScope::TapeScope(Tape& tape) : tape_(&tape), outer_(innermost_scope) {
+  if (outer_ != nullptr) outer_->inner_ = this;
+  innermost_scope = this;
+}
+
+TapeScope::~TapeScope() {  // unlinks itself, whether innermost or not
+  if (inner_ != nullptr) {
+    inner_->outer_ = outer_;
+  } else {
+    innermost_scope = outer_;
+  }
+  if (outer_ != nullptr) outer_->inner_ = inner_;
+}
 
 }  // namespace chainrule::ad

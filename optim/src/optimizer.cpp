@@ -168,6 +168,9 @@ void Optimizer::step() {
   for (std::size_t i = 0; i < params_.size(); ++i) {
     if (params_[i].requires_grad()) update(i, learning_rate(group_of_[i]) * factor);
   }
+  for (ad::Parameter& p : params_) {
+    if (p.requires_grad()) p.mark_modified();  // Vars recorded before are stale now
+  }
   ++steps_;
 }
 

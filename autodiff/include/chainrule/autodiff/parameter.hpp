@@ -2,6 +2,7 @@
 /// @file
 /// `Parameter`: a persistent value and gradient that outlive tape clears.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,12 @@ struct ParameterData;
 /// current tape; `backward()` accumulates into `grad()`, which stays after the tape is
 /// cleared. Copies share the same storage (a handle, like a PyTorch tensor), and the tape
 /// keeps that storage alive for as long as it refers to it.
+///
+/// Like PyTorch's tensors, a parameter has a version that every modification bumps (mutable
+/// `value()`, `assign`, an optimizer's step). A Var records the version it read; `backward()`
+/// and `ad::grad` through it throw TapeError naming the parameter when it changed since,
+/// instead of mixing old and new values. A moved-from Parameter is empty: every member
+/// throws TapeError, as an empty Var's do.
 /// @snippet autodiff_examples.cpp parameter
 class CHAINRULE_AUTODIFF_EXPORT Parameter {
  public:
@@ -30,8 +37,16 @@ class CHAINRULE_AUTODIFF_EXPORT Parameter {
   const std::string& name() const;
   /// The current value.
   const Tensor& value() const;
-  /// Mutable access for optimizers; keep the shape (or call zero_grad after changing it).
+  /// Mutable access for optimizers: counts as a modification (bumps `version()`), so Vars
+  /// recorded before can no longer be differentiated. Read through the const overload
+  /// (`std::as_const(p).value()`). Keep the shape (or call zero_grad after changing it).
   Tensor& value();
+  /// Replaces the value (any shape; the gradient is reset to zeros of it). A modification.
+  void assign(Tensor value);
+  /// Records an in-place change made through a pointer obtained earlier (bumps `version()`).
+  void mark_modified();
+  /// How many times the value was modified since construction.
+  std::uint64_t version() const;
   /// The gradient accumulated by every `backward()` since the last `zero_grad()`.
   const Tensor& grad() const;
   /// Mutable access to the gradient (optimizers and solvers set it directly).
@@ -59,6 +74,8 @@ class CHAINRULE_AUTODIFF_EXPORT Parameter {
   Var var(Tape& tape) const;
 
  private:
+  detail::ParameterData& data(const char* op) const;
+
   std::shared_ptr<detail::ParameterData> data_;
 };
 

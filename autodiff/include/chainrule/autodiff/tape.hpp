@@ -47,22 +47,30 @@ class CHAINRULE_AUTODIFF_EXPORT Tape {
   std::unique_ptr<detail::TapeImpl> impl_;
 };
 
-/// The tape new leaves are recorded on: the innermost `TapeScope`'s, else this thread's
-/// default tape.
+/// The tape new leaves are recorded on: the innermost live `TapeScope`'s, else this thread's
+/// default tape. Throws TapeError when that scope's tape has been destroyed.
 CHAINRULE_AUTODIFF_EXPORT Tape& current_tape();
 
-/// Makes `tape` the current tape of this thread until the scope ends.
+/// Makes `tape` the current tape of this thread until the scope ends. Scopes may end in any
+/// order (two heap-allocated ones, say): the current tape is always the one of the most
+/// recently created scope still alive. A scope belongs to the thread that created it.
 /// @snippet autodiff_examples.cpp tape
 class CHAINRULE_AUTODIFF_EXPORT TapeScope {
  public:
-  /// Makes `tape` current; the previous current tape is restored by the destructor.
+  /// Makes `tape` current until this scope, and every scope created after it, have ended.
   explicit TapeScope(Tape& tape);
   ~TapeScope();
   TapeScope(const TapeScope&) = delete;
   TapeScope& operator=(const TapeScope&) = delete;
 
  private:
-  Tape* previous_;
+  friend class Tape;
+  friend Tape& current_tape();
+  // This thread's live scopes form a list, innermost first; a scope unlinks itself wherever
+  // it is, and a destroyed tape nulls the `tape_` of the scopes still naming it.
+  Tape* tape_;
+  TapeScope* outer_;
+  TapeScope* inner_ = nullptr;
 };
 
 }  // namespace chainrule::ad
