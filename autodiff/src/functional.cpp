@@ -28,15 +28,14 @@ std::vector<std::uint32_t> input_indices(detail::TapeImpl& tape, const std::vect
 std::vector<Var> tensor_vjp(detail::TapeImpl& tape, std::uint32_t output,
                             const std::vector<std::uint32_t>& indices, const Tensor& seed,
                             const char* op) {
-  const detail::SweepGuard guard(tape, output, indices);  // until the adjoints are read
-  const std::uint32_t lowest = detail::reverse_sweep(tape, output, seed, indices, false, op);
+  detail::Sweep sweep(tape, output, indices, op);  // its adjoints live until it ends
+  sweep.run(seed, /*accumulate_leaves=*/false);
   std::vector<Var> result;
   result.reserve(indices.size());
   for (std::uint32_t i : indices) {
-    const detail::Node& n = tape.node(i);
-    const bool reached = i >= lowest && i <= output && n.has_adjoint;
     result.push_back(detail::record_constant(
-        tape, reached ? n.adjoint : Tensor(xt::zeros<double>(n.val().shape()))));
+        tape, sweep.reached(i) ? sweep.adjoint(i)
+                               : Tensor(xt::zeros<double>(tape.node(i).val().shape()))));
   }
   return result;
 }
@@ -59,8 +58,9 @@ std::vector<Var> vjp(const Var& output, const std::vector<Var>& inputs, const Te
   const std::vector<std::uint32_t> indices = input_indices(tape, inputs, "grad");
   if (indices.empty()) return {};
   if (options.create_graph) {
-    return detail::graph_sweep(tape, output.index(), detail::record_constant(tape, seed), indices,
-                               "grad");
+    const Var recorded_seed = detail::record_constant(tape, seed);
+    return detail::Sweep(tape, output.index(), indices, "grad")
+        .run_recorded(recorded_seed, indices);
   }
   return tensor_vjp(tape, output.index(), indices, seed, "grad");
 }
@@ -73,7 +73,9 @@ std::vector<Var> vjp(const Var& output, const std::vector<Var>& inputs, const Va
   }
   const std::vector<std::uint32_t> indices = input_indices(tape, inputs, "vjp");
   if (indices.empty()) return {};
-  if (options.create_graph) return detail::graph_sweep(tape, output.index(), seed, indices, "vjp");
+  if (options.create_graph) {
+    return detail::Sweep(tape, output.index(), indices, "vjp").run_recorded(seed, indices);
+  }
   return tensor_vjp(tape, output.index(), indices, seed.value(), "vjp");
 }
 

@@ -69,11 +69,11 @@ struct NodeExtras {
   std::shared_ptr<const void> params;  // a rule's Params too big for RuleParams
 };
 
-/// One recorded value. Nodes are reused after Tape::clear(): their tensors keep their
-/// buffers, so a loop that records the same shapes again allocates nothing.
+/// One recorded value: what was recorded, and nothing a sweep changes (a sweep's adjoints
+/// and marks live in its SweepState). Nodes are reused after Tape::clear(): their tensors keep
+/// their buffers, so a loop that records the same shapes again allocates nothing.
 struct Node {
   Tensor value;                              // result, or a tape-owned leaf's value
-  Tensor adjoint;                            // d(seeded output)/d(this) during a sweep
   std::shared_ptr<ParameterData> parameter;  // persistent leaf: value and grad live there
   std::unique_ptr<NodeExtras> extras;        // created on first use, kept for reuse
   const OpRule* rule = nullptr;              // nullptr for leaves
@@ -82,8 +82,6 @@ struct Node {
   LeafKind leaf = LeafKind::constant;
   bool requires_grad = false;
   bool reads_parameter = false;  // an input is a Parameter leaf (its version is checked)
-  bool has_adjoint = false;      // sweep scratch: an adjoint reached this node
-  bool needed = false;           // sweep scratch: lies on a path from a requested input
 
   bool is_leaf() const { return rule == nullptr; }
   NodeExtras& extra() {
@@ -111,6 +109,22 @@ struct Node {
       return *static_cast<const P*>(extras->params.get());
     }
   }
+};
+
+/// The state of one reverse sweep over the nodes [lowest, output], indexed by node - lowest
+/// (structure of arrays): each node's adjoint, and whether the sweep must visit it (`needed`:
+/// on a path from a requested input) and whether an adjoint reached it.
+struct SweepState {
+  static constexpr std::uint8_t needed = 1;
+  static constexpr std::uint8_t reached = 2;
+
+  std::uint32_t lowest = 0;
+  std::vector<std::uint8_t> flags;
+  std::vector<Tensor> adjoints;   // tensor sweep (kept: their buffers are reused)
+  std::vector<Var> var_adjoints;  // recorded sweep (create_graph)
+  Tensor scratch;                 // an expression evaluated before a broadcast reduction
+
+  std::size_t bytes() const;
 };
 
 /// A tape's identity as Vars see it. Slots are never freed (a destroyed tape's slot is
@@ -147,12 +161,13 @@ class TapeImpl {
   static TapeImpl& of(const Var& v, const char* op);
   static std::uint32_t index(const Var& v) { return v.index_; }
 
+  /// Storage for the sweep running at nesting depth `depth` (0: outermost), kept for the
+  /// next sweep at that depth so a training loop's sweeps allocate nothing.
+  SweepState& sweep_state(std::size_t depth);
   /// Sweeps running on this tape (nested ones included): clear() refuses to run under one.
-  int sweeps_running = 0;
-
-  // Scratch for sweeps, kept to reuse its storage.
-  std::vector<Var> graph_adjoints;
-  Tensor scratch;
+  std::size_t sweeps_running() const { return sweeps_running_; }
+  std::size_t enter_sweep() { return sweeps_running_++; }
+  void leave_sweep() { --sweeps_running_; }
 
  private:
   static constexpr std::uint32_t block_bits = 8;
@@ -160,6 +175,8 @@ class TapeImpl {
   static constexpr std::uint32_t block_mask = block_size - 1;
 
   std::vector<std::unique_ptr<Node[]>> blocks_;
+  std::vector<std::unique_ptr<SweepState>> sweep_states_;  // one per nesting depth
+  std::size_t sweeps_running_ = 0;
   std::uint32_t size_ = 0;
   Tape* owner_;
   TapeSlot* slot_;

@@ -11,38 +11,34 @@
 namespace chainrule::ad::detail {
 namespace {
 
-// The tapes this thread is sweeping, innermost last (see SweepGuard).
-thread_local std::vector<const TapeImpl*> running_sweeps;
-
-// Marks, in [lowest, output], the nodes the sweep must visit (`needed`) and clears the
-// adjoint flags. With no inputs named, a node is needed when it requires a gradient;
-// otherwise when it is an input or depends on one. Returns `lowest`.
-std::uint32_t mark_needed(TapeImpl& tape, std::uint32_t output,
-                          std::span<const std::uint32_t> inputs) {
+// Marks, in state.flags over [lowest, output], the nodes the sweep must visit (`needed`);
+// nothing is reached yet. With no inputs named, a node is needed when it requires a
+// gradient; otherwise when it is an input or depends on one.
+void mark_needed(const TapeImpl& tape, SweepState& state, std::uint32_t output,
+                 std::span<const std::uint32_t> inputs) {
+  const std::uint32_t lowest =
+      inputs.empty() ? 0 : std::min(*std::min_element(inputs.begin(), inputs.end()), output);
+  state.lowest = lowest;
+  const std::size_t count = output - lowest + 1;
+  state.flags.assign(count, 0);
+  if (state.adjoints.size() < count) state.adjoints.resize(count);  // grows, buffers kept
   if (inputs.empty()) {
     for (std::uint32_t i = 0; i <= output; ++i) {
-      Node& n = tape.node(i);
-      n.needed = n.requires_grad;
-      n.has_adjoint = false;
+      if (tape.node(i).requires_grad) state.flags[i] = SweepState::needed;
     }
-    return 0;
-  }
-  const std::uint32_t lowest = std::min(*std::min_element(inputs.begin(), inputs.end()), output);
-  for (std::uint32_t i = lowest; i <= output; ++i) {
-    Node& n = tape.node(i);
-    n.needed = false;
-    n.has_adjoint = false;
+    return;
   }
   for (std::uint32_t i : inputs) {
-    if (i <= output) tape.node(i).needed = true;
+    if (i <= output) state.flags[i - lowest] = SweepState::needed;
   }
   for (std::uint32_t i = lowest; i <= output; ++i) {
-    Node& n = tape.node(i);
-    if (n.needed || n.is_leaf()) continue;
-    n.needed = std::any_of(n.inputs.begin(), n.inputs.end(),
-                           [&](std::uint32_t k) { return k >= lowest && tape.node(k).needed; });
+    const Node& n = tape.node(i);
+    if (state.flags[i - lowest] != 0 || n.is_leaf()) continue;
+    const bool needed = std::any_of(n.inputs.begin(), n.inputs.end(), [&](std::uint32_t k) {
+      return k >= lowest && state.flags[k - lowest] != 0;
+    });
+    if (needed) state.flags[i - lowest] = SweepState::needed;
   }
-  return lowest;
 }
 
 void check_seed(const Tensor& output, const Tensor& seed) {
@@ -76,10 +72,10 @@ void check_versions(TapeImpl& tape, const Node& n, const char* op) {
   }
 }
 
-void check_adjoints(TapeImpl& tape, Node& n, std::uint32_t lowest) {
+void check_adjoints(const SweepState& state, const Node& n) {
   for (std::uint32_t k : n.inputs) {
-    if (k >= lowest && tape.node(k).has_adjoint) {
-      check_finite(tape.node(k).adjoint, n.name(), "gradient");
+    if (k >= state.lowest && (state.flags[k - state.lowest] & SweepState::reached) != 0) {
+      check_finite(state.adjoints[k - state.lowest], n.name(), "gradient");
     }
   }
 }
@@ -106,52 +102,25 @@ Tensor& leaf_grad(Node& n) {
   return g;
 }
 
-void accumulate_tensor(Node& target, const Tensor& contribution) {
-  const Tensor& value = target.val();
+void accumulate_tensor(Tensor& adjoint, bool assign, const Tensor& value,
+                       const Tensor& contribution) {
   if (!shapes_equal(contribution.shape(), value.shape())) {
-    reduce_into(contribution, target.adjoint, shape_span(value), !target.has_adjoint);
+    reduce_into(contribution, adjoint, shape_span(value), assign);
     return;
   }
   const double* c = contribution.data();
   const std::size_t n = contribution.size();
-  if (!target.has_adjoint) {
-    target.adjoint.resize(contribution.shape());
-    std::copy(c, c + n, target.adjoint.data());
+  if (assign) {
+    adjoint.resize(contribution.shape());
+    std::copy(c, c + n, adjoint.data());
     return;
   }
-  double* a = target.adjoint.data();
+  double* a = adjoint.data();
   for (std::size_t i = 0; i < n; ++i) a[i] += c[i];
 }
 
 void reset_leaf_grad(Node& n) {
   if (n.extras && n.extras->grad.size() != 0) n.extras->grad.fill(0.0);
-}
-
-SweepGuard::SweepGuard(TapeImpl& tape, std::uint32_t output, std::span<const std::uint32_t> inputs)
-    : tape_(tape) {
-  ++tape.sweeps_running;
-  const bool nested =
-      std::find(running_sweeps.begin(), running_sweeps.end(), &tape) != running_sweeps.end();
-  running_sweeps.push_back(&tape);
-  if (!nested) return;
-  // The range mark_needed will reset: every node the nested sweep can touch.
-  lowest_ = inputs.empty() ? 0 : std::min(*std::min_element(inputs.begin(), inputs.end()), output);
-  saved_.reserve(output - lowest_ + 1);
-  for (std::uint32_t i = lowest_; i <= output; ++i) {
-    Node& n = tape.node(i);
-    saved_.push_back({std::exchange(n.adjoint, Tensor()), n.needed, n.has_adjoint});
-  }
-}
-
-SweepGuard::~SweepGuard() {
-  --tape_.sweeps_running;
-  running_sweeps.pop_back();
-  for (std::size_t k = 0; k < saved_.size(); ++k) {
-    Node& n = tape_.node(lowest_ + static_cast<std::uint32_t>(k));
-    n.adjoint = std::move(saved_[k].adjoint);
-    n.needed = saved_[k].needed;
-    n.has_adjoint = saved_[k].has_adjoint;
-  }
 }
 
 Var record_constant(TapeImpl& tape, Tensor value) {
@@ -161,57 +130,67 @@ Var record_constant(TapeImpl& tape, Tensor value) {
   return tape.handle(index);
 }
 
-std::uint32_t reverse_sweep(TapeImpl& tape, std::uint32_t output, const Tensor& seed,
-                            std::span<const std::uint32_t> inputs, bool accumulate_leaves,
-                            const char* op) {
-  Node& out = tape.node(output);
-  check_versions(tape, out, op);
+Sweep::Sweep(TapeImpl& tape, std::uint32_t output, std::span<const std::uint32_t> inputs,
+             const char* op)
+    : tape_(tape), state_(tape.sweep_state(tape.enter_sweep())), output_(output), op_(op) {
+  try {
+    mark_needed(tape, state_, output, inputs);
+  } catch (...) {
+    tape.leave_sweep();
+    throw;
+  }
+}
+
+void Sweep::run(const Tensor& seed, bool accumulate_leaves) {
+  const Node& out = tape_.node(output_);
+  check_versions(tape_, out, op_);
   check_seed(out.val(), seed);
-  const std::uint32_t lowest = mark_needed(tape, output, inputs);
-  if (!out.needed) return lowest;
-  xt::noalias(out.adjoint) = seed;
-  out.has_adjoint = true;
+  const std::uint32_t lowest = state_.lowest;
+  std::uint8_t& out_flags = state_.flags[output_ - lowest];
+  if ((out_flags & SweepState::needed) == 0) return;
+  xt::noalias(state_.adjoints[output_ - lowest]) = seed;
+  out_flags |= SweepState::reached;
   const bool anomaly = detect_anomaly();
-  for (std::uint32_t i = output + 1; i-- > lowest;) {
-    Node& n = tape.node(i);
-    if (!n.has_adjoint || !n.needed) continue;
+  for (std::uint32_t i = output_ + 1; i-- > lowest;) {
+    if (state_.flags[i - lowest] != (SweepState::needed | SweepState::reached)) continue;
+    Node& n = tape_.node(i);
     if (n.is_leaf()) {
       if (accumulate_leaves && n.requires_grad) {
         Tensor& g = leaf_grad(n);
-        const double* a = n.adjoint.data();
+        const double* a = state_.adjoints[i - lowest].data();
         double* d = g.data();
         for (std::size_t k = 0; k < g.size(); ++k) d[k] += a[k];
       }
       continue;
     }
-    check_versions(tape, n, op);
-    TensorSweep sweep(tape, i, lowest);
+    check_versions(tape_, n, op_);
+    TensorSweep sweep(tape_, state_, i);
     run_backward(n, [&] { n.rule->backward(sweep); });
-    if (anomaly) check_adjoints(tape, n, lowest);
+    if (anomaly) check_adjoints(state_, n);
   }
-  return lowest;
 }
 
-std::vector<Var> graph_sweep(TapeImpl& tape, std::uint32_t output, const Var& seed,
-                             std::span<const std::uint32_t> inputs, const char* op) {
-  check_versions(tape, tape.node(output), op);
-  check_seed(tape.node(output).val(), seed.value());
-  const SweepGuard guard(tape, output, inputs);
-  const std::uint32_t lowest = mark_needed(tape, output, inputs);
-  // Local, not tape scratch: a user-defined backward may itself call ad::grad.
-  std::vector<Var> adjoints(output - lowest + 1);
-  if (tape.node(output).needed) adjoints.back() = seed;
+std::vector<Var> Sweep::run_recorded(const Var& seed, std::span<const std::uint32_t> inputs) {
+  check_versions(tape_, tape_.node(output_), op_);
+  check_seed(tape_.node(output_).val(), seed.value());
+  const std::uint32_t lowest = state_.lowest;
+  std::vector<Var>& adjoints = state_.var_adjoints;
+  adjoints.assign(output_ - lowest + 1, Var());
+  if ((state_.flags[output_ - lowest] & SweepState::needed) != 0) adjoints.back() = seed;
   const bool anomaly = detect_anomaly();
-  for (std::uint32_t i = output + 1; i-- > lowest;) {
-    Node& n = tape.node(i);
-    if (!n.needed || n.is_leaf() || !adjoints[i - lowest].valid()) continue;
-    check_versions(tape, n, op);
-    GraphSweep sweep(tape, i, lowest, adjoints);
+  for (std::uint32_t i = output_ + 1; i-- > lowest;) {
+    Node& n = tape_.node(i);
+    if ((state_.flags[i - lowest] & SweepState::needed) == 0 || n.is_leaf() ||
+        !adjoints[i - lowest].valid()) {
+      continue;
+    }
+    check_versions(tape_, n, op_);
+    GraphSweep sweep(tape_, state_, i);
     run_backward(n, [&] { n.rule->backward_graph(sweep); });
     if (anomaly) {
-      for (std::uint32_t k : tape.node(i).inputs) {
+      for (std::uint32_t k : tape_.node(i).inputs) {
         if (k >= lowest && adjoints[k - lowest].valid()) {
-          check_finite(adjoints[k - lowest].value(), tape.node(i).name(), "gradient");
+          check_finite(adjoints[k - lowest].value(), tape_.node(i).name(), "gradient");
         }
       }
     }
@@ -219,10 +198,10 @@ std::vector<Var> graph_sweep(TapeImpl& tape, std::uint32_t output, const Var& se
   std::vector<Var> result;
   result.reserve(inputs.size());
   for (std::uint32_t i : inputs) {
-    if (i >= lowest && i <= output && adjoints[i - lowest].valid()) {
+    if (i >= lowest && i <= output_ && adjoints[i - lowest].valid()) {
       result.push_back(adjoints[i - lowest]);
     } else {
-      result.push_back(record_constant(tape, xt::zeros<double>(tape.node(i).val().shape())));
+      result.push_back(record_constant(tape_, xt::zeros<double>(tape_.node(i).val().shape())));
     }
   }
   return result;
@@ -238,7 +217,7 @@ void GraphSweep::accumulate(std::size_t k, const Var& g) {
   if (!shapes_equal(g.value().shape(), target.shape())) {
     contribution = sum_to(g, shape_of(target));
   }
-  Var& adjoint = adjoints_[i - lowest_];
+  Var& adjoint = state_.var_adjoints[i - state_.lowest];
   adjoint = adjoint.valid() ? adjoint + contribution : contribution;
 }
 

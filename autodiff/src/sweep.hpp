@@ -56,9 +56,10 @@ inline const Tensor& value_of(const Var& v, const char* op) {
   return TapeImpl::of(v, op).node(TapeImpl::index(v)).val();
 }
 
-/// Adds (or, for a node not reached yet, assigns) `contribution` into `target`'s adjoint,
-/// summing broadcast dimensions away. Does not set `has_adjoint`.
-void accumulate_tensor(Node& target, const Tensor& contribution);
+/// Adds (`assign` false) or assigns `contribution` into `adjoint`, the adjoint of a node whose
+/// value is `value`, summing broadcast dimensions away.
+void accumulate_tensor(Tensor& adjoint, bool assign, const Tensor& value,
+                       const Tensor& contribution);
 
 /// Records a constant (no gradient) computed from `like`'s tape, e.g. a mask.
 Var record_constant(TapeImpl& tape, Tensor value);
@@ -130,18 +131,18 @@ Var embed(const Var& x, const Shape& shape, std::size_t axis, std::size_t begin,
 /// and the differentiable ops in GraphSweep.
 class TensorSweep {
  public:
-  TensorSweep(TapeImpl& tape, std::uint32_t index, std::uint32_t lowest)
-      : tape_(tape), node_(tape.node(index)), index_(index), lowest_(lowest) {}
+  TensorSweep(TapeImpl& tape, SweepState& state, std::uint32_t index)
+      : tape_(tape), state_(state), node_(tape.node(index)), index_(index) {}
 
-  const Tensor& grad() const { return node_.adjoint; }
+  const Tensor& grad() const { return state_.adjoints[index_ - state_.lowest]; }
   /// The incoming gradient as a Var (a constant on the tape), for a user Function.
-  Var recorded_grad() const { return record_constant(tape_, node_.adjoint); }
+  Var recorded_grad() const { return record_constant(tape_, grad()); }
   const Tensor& out() const { return node_.val(); }
   const Tensor& in(std::size_t k) const { return tape_.node(node_.inputs[k]).val(); }
   std::size_t inputs() const { return node_.inputs.size(); }
   bool needs(std::size_t k) const {
     const std::uint32_t i = node_.inputs[k];
-    return i >= lowest_ && tape_.node(i).needed;
+    return i >= state_.lowest && (state_.flags[i - state_.lowest] & SweepState::needed) != 0;
   }
   template <class P>
   const P& params() const {
@@ -184,22 +185,21 @@ class TensorSweep {
   /// broadcast dimensions. Skipped when input k is not needed.
   template <TensorExpression E>
   void accumulate(std::size_t k, E&& e) {
-    if (!needs(k)) return;
-    Node& target = tape_.node(node_.inputs[k]);
-    const auto& target_shape = target.val().shape();
-    if constexpr (std::is_same_v<std::decay_t<E>, Tensor>) {
-      accumulate_tensor(target, e);  // plain loops: no expression machinery for a copy
-    } else if (shapes_equal(e.shape(), target_shape)) {
-      if (target.has_adjoint) {
-        xt::noalias(target.adjoint) += e;
+    write_into(k, [&](Tensor& adjoint, bool assign) {
+      const Tensor& value = in(k);
+      if constexpr (std::is_same_v<std::decay_t<E>, Tensor>) {
+        accumulate_tensor(adjoint, assign, value, e);  // plain loops for a copy
+      } else if (shapes_equal(e.shape(), value.shape())) {
+        if (assign) {
+          xt::noalias(adjoint) = e;
+        } else {
+          xt::noalias(adjoint) += e;
+        }
       } else {
-        xt::noalias(target.adjoint) = e;
+        xt::noalias(state_.scratch) = e;
+        reduce_into(state_.scratch, adjoint, shape_span(value), assign);
       }
-    } else {
-      xt::noalias(tape_.scratch) = e;
-      reduce_into(tape_.scratch, target.adjoint, shape_span(target.val()), !target.has_adjoint);
-    }
-    target.has_adjoint = true;
+    });
   }
   /// A user Function's gradient.
   void accumulate(std::size_t k, const Var& g) { accumulate(k, g.value()); }
@@ -248,30 +248,31 @@ class TensorSweep {
   template <class Write>
   void write_into(std::size_t k, Write&& write) {
     if (!needs(k)) return;
-    Node& target = tape_.node(node_.inputs[k]);
-    write(target.adjoint, !target.has_adjoint);
-    target.has_adjoint = true;
+    const std::uint32_t slot = node_.inputs[k] - state_.lowest;
+    std::uint8_t& flags = state_.flags[slot];
+    write(state_.adjoints[slot], (flags & SweepState::reached) == 0);
+    flags |= SweepState::reached;
   }
 
   TapeImpl& tape_;
+  SweepState& state_;
   Node& node_;
   std::uint32_t index_;
-  std::uint32_t lowest_;
 };
 
 class GraphSweep {
  public:
-  GraphSweep(TapeImpl& tape, std::uint32_t index, std::uint32_t lowest, std::vector<Var>& adjoints)
-      : tape_(tape), index_(index), lowest_(lowest), adjoints_(adjoints) {}
+  GraphSweep(TapeImpl& tape, SweepState& state, std::uint32_t index)
+      : tape_(tape), state_(state), index_(index) {}
 
-  Var grad() const { return adjoints_[index_ - lowest_]; }
+  Var grad() const { return state_.var_adjoints[index_ - state_.lowest]; }
   Var recorded_grad() const { return grad(); }
   Var out() const { return tape_.handle(index_); }
   Var in(std::size_t k) const { return tape_.handle(node().inputs[k]); }
   std::size_t inputs() const { return node().inputs.size(); }
   bool needs(std::size_t k) const {
     const std::uint32_t i = node().inputs[k];
-    return i >= lowest_ && tape_.node(i).needed;
+    return i >= state_.lowest && (state_.flags[i - state_.lowest] & SweepState::needed) != 0;
   }
   template <class P>
   const P& params() const {
@@ -300,9 +301,8 @@ class GraphSweep {
 
  private:
   TapeImpl& tape_;
+  SweepState& state_;
   std::uint32_t index_;
-  std::uint32_t lowest_;
-  std::vector<Var>& adjoints_;
 };
 
 template <class Rule>
@@ -358,42 +358,39 @@ Var record(std::initializer_list<const Var*> operands, const typename Rule::Para
   return record_node<Rule>({operands.begin(), operands.size()}, &params, compute);
 }
 
-/// Marks a sweep over [lowest, output] of `tape` as running while it lives. Sweeps keep
-/// their state in the nodes (`needed`, `has_adjoint`, `adjoint`), so a sweep started while
-/// another one on the same tape is still running — a user Function's backward calling
-/// ad::grad — would overwrite the outer sweep's state; a nested guard saves that state on
-/// entry and puts it back on exit. Covers a sweep and the reading of its results. Costs
-/// nothing beyond a thread-local push and pop when not nested.
-class SweepGuard {
+/// One reverse sweep from node `output`: while it lives it owns the tape's sweep storage
+/// for its nesting depth (a user Function's backward calling ad::grad starts a nested sweep
+/// on other storage, so neither disturbs the other), and clear() refuses to run.
+///
+/// `inputs` empty: every node that requires a gradient is visited; otherwise only the nodes
+/// on a path from an input. `op` (backward, grad, vjp) names the call in errors.
+class Sweep {
  public:
-  SweepGuard(TapeImpl& tape, std::uint32_t output, std::span<const std::uint32_t> inputs);
-  ~SweepGuard();
-  SweepGuard(const SweepGuard&) = delete;
-  SweepGuard& operator=(const SweepGuard&) = delete;
+  Sweep(TapeImpl& tape, std::uint32_t output, std::span<const std::uint32_t> inputs,
+        const char* op);
+  ~Sweep() { tape_.leave_sweep(); }
+  Sweep(const Sweep&) = delete;
+  Sweep& operator=(const Sweep&) = delete;
+
+  /// Tensor mode, seeded with `seed`; reached leaves that require a gradient accumulate into
+  /// their gradient when `accumulate_leaves`.
+  void run(const Tensor& seed, bool accumulate_leaves);
+  /// Var mode: records the backward pass; returns d(output)/d(input) for each input as Vars
+  /// (zeros where the output does not depend on it).
+  std::vector<Var> run_recorded(const Var& seed, std::span<const std::uint32_t> inputs);
+
+  /// After run(): whether an adjoint reached node i, and that adjoint.
+  bool reached(std::uint32_t i) const {
+    return i >= state_.lowest && i <= output_ &&
+           (state_.flags[i - state_.lowest] & SweepState::reached) != 0;
+  }
+  const Tensor& adjoint(std::uint32_t i) const { return state_.adjoints[i - state_.lowest]; }
 
  private:
-  struct Saved {
-    Tensor adjoint;
-    bool needed;
-    bool has_adjoint;
-  };
   TapeImpl& tape_;
-  std::uint32_t lowest_ = 0;
-  std::vector<Saved> saved_;  // empty unless nested
+  SweepState& state_;
+  std::uint32_t output_;
+  const char* op_;
 };
-
-/// Tensor-mode reverse sweep from node `output` seeded with `seed`. `inputs` empty: every
-/// node that requires a gradient is visited, and reached leaves accumulate into their
-/// gradient when `accumulate_leaves`. Otherwise only nodes on a path from an input.
-/// Returns the lowest index visited; adjoints are left in the nodes.
-/// `op` (backward, grad) names the call in errors.
-std::uint32_t reverse_sweep(TapeImpl& tape, std::uint32_t output, const Tensor& seed,
-                            std::span<const std::uint32_t> inputs, bool accumulate_leaves,
-                            const char* op);
-
-/// Var-mode reverse sweep: records the backward pass and returns d(output)/d(input)
-/// for each input as Vars (zeros where the output does not depend on it). Guards itself.
-std::vector<Var> graph_sweep(TapeImpl& tape, std::uint32_t output, const Var& seed,
-                             std::span<const std::uint32_t> inputs, const char* op);
 
 }  // namespace chainrule::ad::detail

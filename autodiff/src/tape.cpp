@@ -77,8 +77,6 @@ std::uint32_t TapeImpl::push(const OpRule* rule) {
   n.leaf = LeafKind::constant;
   n.requires_grad = false;
   n.reads_parameter = false;
-  n.has_adjoint = false;
-  n.needed = false;
   return index;
 }
 
@@ -92,7 +90,7 @@ void TapeImpl::pop() {
 }
 
 void TapeImpl::clear() {
-  if (sweeps_running > 0) {
+  if (sweeps_running_ > 0) {
     // A user Function's backward clearing its own tape would destroy the running function
     // and the nodes the sweep is reading.
     throw TapeError("chainrule: clear: cannot clear a tape during its sweep");
@@ -106,23 +104,34 @@ void TapeImpl::clear() {
     }
   }
   size_ = 0;
-  graph_adjoints.clear();
+  for (auto& state : sweep_states_) state->var_adjoints.clear();
   slot_->generation.fetch_add(1);
 }
 
 std::size_t TapeImpl::bytes() const {
-  std::size_t total = blocks_.size() * block_size * sizeof(Node) +
-                      graph_adjoints.capacity() * sizeof(Var) + tensor_bytes(scratch);
+  std::size_t total = blocks_.size() * block_size * sizeof(Node);
+  for (const auto& state : sweep_states_) total += state->bytes();
   for (std::uint32_t b = 0; b < blocks_.size(); ++b) {
     for (std::uint32_t i = 0; i < block_size; ++i) {
       const Node& n = blocks_[b][i];
-      total += tensor_bytes(n.value) + tensor_bytes(n.adjoint) +
-               n.inputs.capacity() * sizeof(std::uint32_t);
+      total += tensor_bytes(n.value) + n.inputs.capacity() * sizeof(std::uint32_t);
       if (n.extras) {
         total += sizeof(NodeExtras) + tensor_bytes(n.extras->grad) + tensor_bytes(n.extras->aux);
       }
     }
   }
+  return total;
+}
+
+SweepState& TapeImpl::sweep_state(std::size_t depth) {
+  while (sweep_states_.size() <= depth) sweep_states_.push_back(std::make_unique<SweepState>());
+  return *sweep_states_[depth];
+}
+
+std::size_t SweepState::bytes() const {
+  std::size_t total = flags.capacity() + adjoints.capacity() * sizeof(Tensor) +
+                      var_adjoints.capacity() * sizeof(Var) + tensor_bytes(scratch);
+  for (const Tensor& a : adjoints) total += tensor_bytes(a);
   return total;
 }
 

@@ -99,8 +99,7 @@ void Var::backward() const {
 
 void Var::backward(const Tensor& seed) const {
   detail::TapeImpl& tape = detail::TapeImpl::of(*this, "backward");
-  const detail::SweepGuard guard(tape, index_, {});
-  detail::reverse_sweep(tape, index_, seed, {}, /*accumulate_leaves=*/true, "backward");
+  detail::Sweep(tape, index_, {}, "backward").run(seed, /*accumulate_leaves=*/true);
 }
 
 Var variable(const Tensor& value) { return make_leaf(value, detail::LeafKind::variable); }
