@@ -2,7 +2,7 @@
 # Builds a sanitizer preset and runs the test suite under it; any sanitizer report fails the run
 # (the presets make every report fatal). Run scripts/install-deps.sh first.
 #   scripts/test-sanitizers.sh        # asan: AddressSanitizer + UBSan + LeakSanitizer, whole suite
-#   scripts/test-sanitizers.sh tsan   # ThreadSanitizer: the two-threads training test only
+#   scripts/test-sanitizers.sh tsan   # ThreadSanitizer: the tests labelled threads only
 # Measured on 2 cores shared with other builds: asan build from scratch ~25 min, suite ~5 min.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ esac
 start=$SECONDS
 cmake --preset "$preset"
 if [ "$preset" = tsan ]; then
-  cmake --build --preset tsan --target hardening_threads_test
+  cmake --build --preset tsan --target hardening_threads_test hardening_shared_parameter_test
 else
   cmake --build --preset "$preset"
 fi

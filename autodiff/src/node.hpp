@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <span>
 #include <string>
@@ -44,12 +45,47 @@ struct RuleParams {
   alignas(double) std::byte bytes[capacity];
 };
 
+/// A Parameter's storage, shared by its copies and the tapes that read it.
+///
+/// Gradients land here straight from the rules that consume the parameter's leaf, under
+/// `grad_mutex`: backward passes on several threads (each on its own tape) may accumulate
+/// into one parameter. One uncontended lock per accumulation is all the single-threaded path
+/// pays. `zero_grad` is lazy: it only sets `grad_is_zero`, and the next accumulation assigns
+/// instead of adding (no pass over the buffer).
 struct ParameterData {
   Tensor value;
-  Tensor grad;
   std::string name;
   bool requires_grad = true;              // false: frozen, recorded as a constant
   std::atomic<std::uint64_t> version{0};  // bumped by every modification of `value`
+
+  /// `write(grad, assign)` adds a contribution into the gradient (assign: the gradient is
+  /// zero, overwrite it), under the lock.
+  template <class Write>
+  void add_to_grad(Write&& write) {
+    const std::lock_guard lock(grad_mutex);
+    const bool assign = grad_is_zero || grad.shape() != value.shape();
+    write(grad, assign);
+    grad_is_zero = false;
+  }
+  /// The gradient as a tensor (zeros of the value's shape after zero_grad).
+  Tensor& materialized_grad() {
+    const std::lock_guard lock(grad_mutex);
+    if (grad_is_zero || grad.shape() != value.shape()) {
+      grad.resize(value.shape());
+      grad.fill(0.0);
+      grad_is_zero = false;
+    }
+    return grad;
+  }
+  void zero_grad() {
+    const std::lock_guard lock(grad_mutex);
+    grad_is_zero = true;
+  }
+
+ private:
+  std::mutex grad_mutex;
+  Tensor grad;
+  bool grad_is_zero = true;
 };
 
 /// A parameter leaf's RuleParams: the parameter's version when it was read onto the tape.
@@ -123,6 +159,7 @@ struct SweepState {
   std::vector<Tensor> adjoints;   // tensor sweep (kept: their buffers are reused)
   std::vector<Var> var_adjoints;  // recorded sweep (create_graph)
   Tensor scratch;                 // an expression evaluated before a broadcast reduction
+  bool into_parameters = false;   // backward(): Parameter leaves' gradients land in place
 
   std::size_t bytes() const;
 };

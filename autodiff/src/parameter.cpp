@@ -12,7 +12,6 @@ namespace chainrule::ad {
 
 Parameter::Parameter(Tensor value, std::string name)
     : data_(std::make_shared<detail::ParameterData>()) {
-  data_->grad = xt::zeros<double>(value.shape());
   data_->value = std::move(value);
   data_->name = std::move(name);
 }
@@ -36,7 +35,7 @@ void Parameter::assign(Tensor value) {
   detail::ParameterData& d = data("assign");
   d.version.fetch_add(1, std::memory_order_relaxed);
   d.value = std::move(value);
-  d.grad = xt::zeros<double>(d.value.shape());
+  d.zero_grad();
 }
 void Parameter::mark_modified() {
   data("mark_modified").version.fetch_add(1, std::memory_order_relaxed);
@@ -44,19 +43,12 @@ void Parameter::mark_modified() {
 std::uint64_t Parameter::version() const {
   return data("version").version.load(std::memory_order_relaxed);
 }
-const Tensor& Parameter::grad() const { return data("grad").grad; }
-Tensor& Parameter::grad() { return data("grad").grad; }
+const Tensor& Parameter::grad() const { return data("grad").materialized_grad(); }
+Tensor& Parameter::grad() { return data("grad").materialized_grad(); }
 Shape Parameter::shape() const { return shape_of(data("shape").value); }
 std::size_t Parameter::size() const { return data("size").value.size(); }
 
-void Parameter::zero_grad() {
-  detail::ParameterData& d = data("zero_grad");
-  if (d.grad.shape() != d.value.shape()) {
-    d.grad = xt::zeros<double>(d.value.shape());
-  } else {
-    d.grad.fill(0.0);
-  }
-}
+void Parameter::zero_grad() { data("zero_grad").zero_grad(); }
 
 void Parameter::set_requires_grad(bool enabled) {
   data("set_requires_grad").requires_grad = enabled;

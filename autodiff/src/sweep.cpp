@@ -72,9 +72,12 @@ void check_versions(TapeImpl& tape, const Node& n, const char* op) {
   }
 }
 
-void check_adjoints(const SweepState& state, const Node& n) {
+void check_adjoints(const TapeImpl& tape, const SweepState& state, const Node& n) {
   for (std::uint32_t k : n.inputs) {
-    if (k >= state.lowest && (state.flags[k - state.lowest] & SweepState::reached) != 0) {
+    const Node& input = tape.node(k);
+    if (state.into_parameters && input.leaf == LeafKind::parameter) {
+      check_finite(input.parameter->materialized_grad(), n.name(), "gradient");
+    } else if (k >= state.lowest && (state.flags[k - state.lowest] & SweepState::reached) != 0) {
       check_finite(state.adjoints[k - state.lowest], n.name(), "gradient");
     }
   }
@@ -97,7 +100,8 @@ void check_version(const Node& n, const char* op) {
 }
 
 Tensor& leaf_grad(Node& n) {
-  Tensor& g = n.parameter ? n.parameter->grad : n.extra().grad;
+  if (n.parameter) return n.parameter->materialized_grad();
+  Tensor& g = n.extra().grad;
   if (!shapes_equal(g.shape(), n.val().shape())) g = xt::zeros<double>(n.val().shape());
   return g;
 }
@@ -144,6 +148,7 @@ Sweep::Sweep(TapeImpl& tape, std::uint32_t output, std::span<const std::uint32_t
 void Sweep::run(const Tensor& seed, bool accumulate_leaves) {
   const Node& out = tape_.node(output_);
   check_versions(tape_, out, op_);
+  state_.into_parameters = accumulate_leaves;
   check_seed(out.val(), seed);
   const std::uint32_t lowest = state_.lowest;
   std::uint8_t& out_flags = state_.flags[output_ - lowest];
@@ -156,17 +161,20 @@ void Sweep::run(const Tensor& seed, bool accumulate_leaves) {
     Node& n = tape_.node(i);
     if (n.is_leaf()) {
       if (accumulate_leaves && n.requires_grad) {
-        Tensor& g = leaf_grad(n);
-        const double* a = state_.adjoints[i - lowest].data();
-        double* d = g.data();
-        for (std::size_t k = 0; k < g.size(); ++k) d[k] += a[k];
+        const Tensor& adjoint = state_.adjoints[i - lowest];
+        if (n.parameter) {  // only when the output is the parameter's leaf itself
+          n.parameter->add_to_grad(
+              [&](Tensor& g, bool assign) { accumulate_tensor(g, assign, n.val(), adjoint); });
+        } else {
+          accumulate_tensor(leaf_grad(n), /*assign=*/false, n.val(), adjoint);
+        }
       }
       continue;
     }
     check_versions(tape_, n, op_);
     TensorSweep sweep(tape_, state_, i);
     run_backward(n, [&] { n.rule->backward(sweep); });
-    if (anomaly) check_adjoints(state_, n);
+    if (anomaly) check_adjoints(tape_, state_, n);
   }
 }
 

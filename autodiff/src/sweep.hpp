@@ -245,9 +245,18 @@ class TensorSweep {
  private:
   /// Lets `write(adjoint, assign)` put input k's contribution (already of the input's
   /// shape) straight into its adjoint.
+  /// In backward(), a Parameter leaf's contribution goes straight into Parameter::grad
+  /// (the leaf has no adjoint).
   template <class Write>
   void write_into(std::size_t k, Write&& write) {
     if (!needs(k)) return;
+    if (state_.into_parameters) {
+      const Node& target = tape_.node(node_.inputs[k]);
+      if (target.leaf == LeafKind::parameter) {
+        target.parameter->add_to_grad(write);
+        return;
+      }
+    }
     const std::uint32_t slot = node_.inputs[k] - state_.lowest;
     std::uint8_t& flags = state_.flags[slot];
     write(state_.adjoints[slot], (flags & SweepState::reached) == 0);

@@ -55,7 +55,11 @@ const Tensor& Var::grad() const {
 
 void Var::zero_grad() const {
   detail::Node& n = leaf_of(*this, "zero_grad");
-  detail::leaf_grad(n).fill(0.0);
+  if (n.parameter) {
+    n.parameter->zero_grad();
+  } else {
+    detail::leaf_grad(n).fill(0.0);
+  }
 }
 
 Shape Var::shape() const { return shape_of(value()); }
