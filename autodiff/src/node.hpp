@@ -59,18 +59,25 @@ struct ParameterData {
   std::atomic<std::uint64_t> version{0};  // bumped by every modification of `value`
 
   /// `write(grad, assign)` adds a contribution into the gradient (assign: the gradient is
-  /// zero, overwrite it), under the lock.
+  /// zero, overwrite it), under the lock. A gradient whose shape is not the value's (the value was
+  /// reshaped without zero_grad, or the gradient was set by hand) is a ShapeError, never silently
+  /// replaced.
   template <class Write>
   void add_to_grad(Write&& write) {
     const std::lock_guard lock(grad_mutex);
-    const bool assign = grad_is_zero || grad.shape() != value.shape();
-    write(grad, assign);
+    if (grad_is_zero) {
+      if (grad.shape() != value.shape()) grad.resize(value.shape());
+    } else {
+      check_grad_shape("backward");
+    }
+    write(grad, grad_is_zero);
     grad_is_zero = false;
   }
-  /// The gradient as a tensor (zeros of the value's shape after zero_grad).
+  /// The gradient as a tensor (zeros of the value's shape after zero_grad); as set otherwise,
+  /// whatever its shape, so that the checks of its readers (optimizers) see a wrong one.
   Tensor& materialized_grad() {
     const std::lock_guard lock(grad_mutex);
-    if (grad_is_zero || grad.shape() != value.shape()) {
+    if (grad_is_zero) {
       grad.resize(value.shape());
       grad.fill(0.0);
       grad_is_zero = false;
@@ -83,6 +90,8 @@ struct ParameterData {
   }
 
  private:
+  void check_grad_shape(const char* op) const;
+
   std::mutex grad_mutex;
   Tensor grad;
   bool grad_is_zero = true;
@@ -190,6 +199,9 @@ class TapeImpl {
   std::uint32_t push(const OpRule* rule);
   /// Drops the last node (an operation that threw half-way).
   void pop();
+  /// Notes that node `i` keeps something alive (a parameter, a user function, out-of-line
+  /// rule parameters), so that clear() releases it without visiting every node.
+  void hold(std::uint32_t i) { holders_.push_back(i); }
   void clear();
 
   Var handle(std::uint32_t i) const { return Var(slot_, i, slot_->generation.load()); }
@@ -213,6 +225,7 @@ class TapeImpl {
 
   std::vector<std::unique_ptr<Node[]>> blocks_;
   std::vector<std::unique_ptr<SweepState>> sweep_states_;  // one per nesting depth
+  std::vector<std::uint32_t> holders_;  // nodes clear() must release (see hold())
   std::size_t sweeps_running_ = 0;
   std::uint32_t size_ = 0;
   Tape* owner_;

@@ -24,6 +24,14 @@ detail::ParameterData& Parameter::data(const char* op) const {
   return *data_;
 }
 
+void detail::ParameterData::check_grad_shape(const char* op) const {
+  if (grad.shape() == value.shape()) return;
+  throw ShapeError(std::string("chainrule: ") + op + ": parameter" +
+                   (name.empty() ? "" : " '" + name + "'") + " has shape " +
+                   to_string(shape_of(value)) + " but its gradient has shape " +
+                   to_string(shape_of(grad)) + "; call zero_grad() after reshaping a parameter");
+}
+
 const std::string& Parameter::name() const { return data("name").name; }
 const Tensor& Parameter::value() const { return data("value").value; }
 Tensor& Parameter::value() {
@@ -67,6 +75,7 @@ Var Parameter::var(Tape& tape) const {
   const std::uint32_t index = impl.push(nullptr);
   detail::Node& n = impl.node(index);
   n.parameter = data_;
+  impl.hold(index);
   n.leaf = detail::LeafKind::parameter;
   n.requires_grad = d.requires_grad;
   n.set_params(detail::RecordedVersion{d.version.load(std::memory_order_relaxed)});

@@ -338,6 +338,7 @@ Var record_node(std::span<const Var* const> operands, const Params* params, Comp
     compute(n);
     // n.name(): a user Function is reported by its own name, not as "function".
     check_finite(n.value, n.name(), "value");
+    if (n.extras && (n.extras->function || n.extras->params)) tape.hold(index);
   } catch (...) {
     tape.pop();  // an operation that throws (anomaly included) records nothing
     throw;

@@ -95,14 +95,18 @@ void TapeImpl::clear() {
     // and the nodes the sweep is reading.
     throw TapeError("chainrule: clear: cannot clear a tape during its sweep");
   }
-  for (std::uint32_t i = 0; i < size_; ++i) {
+  // The tape no longer keeps parameters or functions alive. Only the nodes that hold one are
+  // visited: a long chain of small operations is not walked a third time (after recording
+  // and the sweep) just to be emptied.
+  for (const std::uint32_t i : holders_) {
     Node& n = node(i);
-    n.parameter.reset();  // the tape no longer keeps parameters or functions alive
+    n.parameter.reset();
     if (n.extras) {
       n.extras->function.reset();
       n.extras->params.reset();
     }
   }
+  holders_.clear();
   size_ = 0;
   for (auto& state : sweep_states_) state->var_adjoints.clear();
   slot_->generation.fetch_add(1);

@@ -236,3 +236,19 @@ BOOST_AUTO_TEST_CASE(moved_from_parameter_throws_like_an_empty_var) {
   }
   BOOST_TEST(t.tape.size() == 0u);  // nothing was recorded
 }
+
+// ---- a gradient of the wrong shape ---------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(gradient_of_another_shape_is_an_error_never_replaced) {
+  FreshTape t;
+  ad::Parameter w(ad::Tensor{1.0, 2.0}, "w");
+  w.grad() = ad::Tensor{7.0};  // set by hand, wrong shape: kept as set for readers to refuse
+  BOOST_TEST(ad::to_string(ad::shape_of(w.grad())) == "(1,)");
+  const ad::Var y = ad::sum(ad::square(w.var()));
+  expect_error<ad::ShapeError>([&] { y.backward(); },
+                               {"backward", "'w'", "(2,)", "(1,)", "zero_grad"},
+                               "backward into a wrong-shaped gradient");
+  w.zero_grad();  // the remedy: the next accumulation assigns, at the value's shape
+  ad::sum(ad::square(w.var())).backward();
+  BOOST_TEST(w.grad()(1) == 4.0);
+}
