@@ -17,9 +17,11 @@
 namespace chainrule::ad {
 namespace {
 
-// A named parameter is labelled with its name ("W1"), any other node with its op.
+// A named parameter is labelled with its name ("W1"), an operation with its rule's own label
+// when it has one ("/ 100"), any other node with its op.
 std::string label_of(const detail::Node& n) {
   if (n.parameter && !n.parameter->name.empty()) return n.parameter->name;
+  if (n.rule != nullptr && n.rule->label != nullptr && !n.is_function()) return n.rule->label(n);
   return n.name();
 }
 

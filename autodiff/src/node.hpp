@@ -26,10 +26,14 @@ class GraphSweep;
 
 /// Static description of one kind of operation: its name and its backward rule, written
 /// once as a template and instantiated for plain tensors and for recorded Vars.
+struct Node;
 struct OpRule {
   const char* name;
   void (*backward)(TensorSweep&);
   void (*backward_graph)(GraphSweep&);
+  /// The graph's label of one node ("/ 100" for an affine that divides), from its
+  /// parameters; null when `name` says it all.
+  std::string (*label)(const Node&) = nullptr;
 };
 
 /// An operation's own parameters: each rule declares `struct Params` (named fields: a clip's

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 #include <xtensor/xbroadcast.hpp>
 #include <xtensor/xmath.hpp>
@@ -136,6 +138,22 @@ struct Affine {  // scale·x + shift
   template <class S>
   static void backward(S& s) {
     if (s.needs(0)) s.accumulate(0, s.grad() * s.template params<Params>().scale);
+  }
+  // What the user wrote, not how it is recorded: "/ 100" for x / 100 (× 0.01), "× 2 + 1",
+  // "− 3" for x − 3, "1 −" for 1 − x, "−" for −x.
+  static std::string label(const Params& p) {
+    const std::string plus_shift = (p.shift < 0.0 ? "− " : "+ ") + compact(std::abs(p.shift));
+    if (p.scale == 1.0) return plus_shift;
+    if (p.scale == -1.0) return p.shift == 0.0 ? "−" : compact(p.shift) + " −";
+    const double divisor = std::round(1.0 / p.scale);
+    const bool divides = std::abs(divisor) > 1.0 && 1.0 / divisor == p.scale;
+    const std::string times = divides ? "/ " + compact(divisor) : "× " + compact(p.scale);
+    return p.shift == 0.0 ? times : times + " " + plus_shift;
+  }
+  static std::string compact(double v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", v);
+    return text;
   }
 };
 }  // namespace

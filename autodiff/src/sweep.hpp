@@ -314,9 +314,25 @@ class GraphSweep {
   std::uint32_t index_;
 };
 
+/// A rule may say how the graph labels its node from its parameters:
+/// `static std::string label(const Params&)`.
 template <class Rule>
-inline constexpr OpRule rule_of{Rule::name, &Rule::template backward<TensorSweep>,
-                                &Rule::template backward<GraphSweep>};
+std::string label_of_rule(const Node& n) {
+  return Rule::label(n.get_params<typename Rule::Params>());
+}
+
+template <class Rule>
+constexpr OpRule make_rule() {
+  OpRule rule{Rule::name, &Rule::template backward<TensorSweep>,
+              &Rule::template backward<GraphSweep>};
+  if constexpr (requires(const typename Rule::Params& p) { Rule::label(p); }) {
+    rule.label = &label_of_rule<Rule>;
+  }
+  return rule;
+}
+
+template <class Rule>
+inline constexpr OpRule rule_of = make_rule<Rule>();
 
 /// Records one operation: checks its operands share a tape, appends a node, stores the
 /// rule's parameters (`params` null for a rule without), lets `compute(node)` fill

@@ -30,7 +30,8 @@ namespace chainrule::ad {
 /// What the view keeps of one recorded node.
 struct VertexInfo {
   std::string op;  ///< "matmul", "variable", "constant", a parameter's name ("W1", or
-                   ///< "parameter" when it has none), ...
+                   ///< "parameter" when it has none), arithmetic with a number as written
+                   ///< ("/ 100", "× 2 + 1"), ...
   Shape shape;     ///< shape of the node's value
   bool requires_grad = false;  ///< a gradient flows to this node
   bool is_leaf = false;        ///< recorded by `variable`, `constant` or `Parameter::var()`
