@@ -109,10 +109,10 @@ void gradient_and_jacobian() {
         "Jacobian of (x^2 y, 5x + sin y)");
 }
 
-// --- week 3: Hessian, stationary points and their kind -----------------------------------------
+// --- week 2: the Hessian, stationary points and their kind -------------------------------------
 
 void hessian_and_eigenvalues() {
-  heading("Week 3: the Hessian at a saddle and at a minimum");
+  heading("Week 2: the Hessian at a saddle and at a minimum");
   const ad::Function1 f = [](const ad::Var& v) {
     const ad::Var x = at(v, 0), y = at(v, 1);
     return ad::pow(x, 3.0) - 3.0 * x + ad::square(y) + x * y;
@@ -140,10 +140,49 @@ void hessian_and_eigenvalues() {
                "Mixed signs: up along one eigenvector, down along the other (saddle).\n";
 }
 
-// --- week 4: Newton-Raphson --------------------------------------------------------------------
+// --- week 3: the multivariate chain rule ------------------------------------------------------
+
+void chain_rule() {
+  heading("Week 3: the multivariate chain rule through a neuron");
+  // One sigmoid neuron: z = w . x + b, a = sigma(z), cost C = (a - y)^2.
+  const ad::Tensor x{0.5, -1.0};
+  const double y = 1.0;
+  ad::Tape tape;
+  ad::TapeScope scope(tape);
+  const ad::Var w = ad::variable(ad::Tensor{0.3, 0.8});
+  const ad::Var b = ad::variable(ad::Tensor(0.1));
+  const ad::Var z = ad::sum(w * ad::constant(x)) + b;
+  const ad::Var a = ad::sigmoid(z);
+  const ad::Var C = ad::square(a - y);
+  const std::vector<ad::Var> autodiff = ad::grad(C, {w, b});
+
+  // By hand, the product of the links: dC/dw = dC/da . da/dz . dz/dw, and the same for b.
+  const double av = a.item(), zv = z.item();
+  const double dC_da = 2.0 * (av - y);
+  const double da_dz = av * (1.0 - av);        // sigma'(z) = sigma(z) (1 - sigma(z))
+  const ad::Tensor dC_dw = dC_da * da_dz * x;  // dz/dw = x
+  const double dC_db = dC_da * da_dz;          // dz/db = 1
+  std::cout << "A neuron z = w . x + b, a = sigma(z), C = (a - y)^2 with w = (0.3, 0.8),\n"
+               "b = 0.1, x = (0.5, -1), y = 1. The chain rule multiplies the links:\n"
+            << "  z = " << fixed(zv) << ", a = " << fixed(av) << "\n"
+            << "  dC/da = 2(a - y) = " << fixed(dC_da) << ", da/dz = a(1 - a) = " << fixed(da_dz)
+            << "\n"
+            << "  dC/dw = dC/da . da/dz . x = " << vector_text(dC_dw) << " by hand\n"
+            << "                            = " << vector_text(autodiff[0].value())
+            << " by autodiff\n"
+            << "  dC/db = dC/da . da/dz     = " << fixed(dC_db) << " by hand\n"
+            << "                            = " << fixed(autodiff[1].item()) << " by autodiff\n\n"
+            << "Backpropagation is this product taken from the cost backwards, one Jacobian per\n"
+               "link, for every layer of a network (examples/backprop_curve).\n";
+  check(xt::allclose(autodiff[0].value(), dC_dw, 1e-14, 1e-15) &&
+            std::abs(autodiff[1].item() - dC_db) < 1e-15,
+        "autodiff's gradient is the chain rule's product");
+}
+
+// --- week 5: Newton-Raphson --------------------------------------------------------------------
 
 void newton() {
-  heading("Week 4: Newton-Raphson");
+  heading("Week 5: Newton-Raphson");
   const ad::Function1 f = [](const ad::Var& x) { return ad::pow(x, 3.0) - 2.0 * x + 2.0; };
   std::cout << "Root of f(x) = x^3 - 2x + 2 by x <- x - f(x) / f'(x), from x0 = -2:\n\n"
             << "   k                  x_k                f(x_k)\n";
@@ -194,7 +233,7 @@ void lagrange() {
             << ", f = +-2/(3 sqrt 3) = +-" << fixed(best) << ".\n";
 }
 
-// --- week 6: Taylor approximations -------------------------------------------------------------
+// --- week 4: Taylor approximations -------------------------------------------------------------
 
 ad::Var taylor_example(const ad::Var& v) {
   return ad::exp(0.5 * at(v, 0)) * ad::cos(at(v, 1)) + at(v, 0) * ad::square(at(v, 1));
@@ -215,7 +254,7 @@ TaylorErrors taylor_errors(const ad::TaylorModel& t, const ad::Tensor& direction
 }
 
 TaylorErrors taylor() {
-  heading("Week 6: Taylor approximations");
+  heading("Week 4: Taylor approximations");
   const ad::Tensor a{0.5, 0.3};
   const ad::Tensor direction{0.6, 0.8};
   const ad::TaylorModel t = ad::taylor(taylor_example, a);
@@ -274,9 +313,11 @@ TaylorErrors print_tour() {
   rise_over_run();
   gradient_and_jacobian();
   hessian_and_eigenvalues();
+  chain_rule();
+  TaylorErrors errors = taylor();
   newton();
   lagrange();
-  return taylor();
+  return errors;
 }
 
 }  // namespace tour

@@ -160,6 +160,29 @@ BOOST_AUTO_TEST_CASE(default_run_prints_the_tour_and_its_checked_numbers) {
   BOOST_TEST(!contains(r.output, "wrote "));  // draws nothing unless asked
 }
 
+BOOST_AUTO_TEST_CASE(the_tour_follows_the_course_week_by_week) {
+  const Run r = run("");
+  BOOST_TEST_REQUIRE(r.exit_code == 0, r.output);
+  // The course's order: derivatives; Jacobian and Hessian; the chain rule; Taylor series;
+  // Newton-Raphson and Lagrange multipliers.
+  const std::vector<std::string> headings = {"Week 1: the derivative as rise over run",
+                                             "Week 2: gradient and Jacobian",
+                                             "Week 2: the Hessian at a saddle and at a minimum",
+                                             "Week 3: the multivariate chain rule through a neuron",
+                                             "Week 4: Taylor approximations",
+                                             "Week 5: Newton-Raphson",
+                                             "Week 5: Lagrange multipliers"};
+  std::size_t previous = 0;
+  for (const std::string& heading : headings) {
+    const std::size_t at = r.output.find("\n" + heading + "\n");
+    BOOST_TEST_REQUIRE(at != std::string::npos, heading);
+    BOOST_TEST(at > previous, heading << " out of order");
+    previous = at;
+  }
+  BOOST_TEST(contains(r.output, "by autodiff"));
+  BOOST_TEST(!contains(r.output, "check failed"));
+}
+
 BOOST_AUTO_TEST_CASE(help_explains_the_options_and_exits_0) {
   const Run r = run("--help");
   BOOST_TEST(r.exit_code == 0);
