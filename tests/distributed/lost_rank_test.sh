@@ -12,7 +12,9 @@ set -euo pipefail
 [ $# = 7 ] || { echo "usage: $0 MPIRUN BACKPROP_CURVE COMPARE_COSTS INIT OUT NOISE RANK" >&2; exit 2; }
 read -r -a mpirun <<<"${1//;/ }"
 program=$2 compare=$3 init=$4 out=$5 noise=$6 victim=$7
-readonly ranks=2 iterations=1200 every=100 deadline_s=10
+# Long enough that the kill lands mid-run on a fast machine (a 1 200-iteration run once ended
+# between its first checkpoint and the kill); the resumed run is ~1 s.
+readonly ranks=2 iterations=20000 every=100 deadline_s=10
 
 job=""
 cleanup() {
@@ -61,17 +63,24 @@ settings=(--iterations "$iterations" --log-every "$every" --init "$init" --noise
   --save "$out/checkpoint" --checkpoint-every "$every" \
   --json "$out/killed.json" >"$out/killed.log" 2>&1 &
 job=$!
+# The ranks' pids first, so that little happens between the first checkpoint and the freeze.
+pids=()
+for ((r = 0, waited = 0; r < ranks; waited += 10)); do
+  pid=$(rank_pid "$r" "$job")
+  if [ -n "$pid" ]; then
+    pids+=("$pid")
+    r=$((r + 1))
+    continue
+  fi
+  kill -0 "$job" 2>/dev/null || fail "the job ended before rank $r was found"
+  ((waited < 30000)) || fail "rank $r of the job not found after 30 s"
+  sleep 0.01
+done
 for ((waited = 0; ; waited += 10)); do
   [ -f "$out/checkpoint/manifest.json" ] && break
   kill -0 "$job" 2>/dev/null || fail "the job ended before its first checkpoint"
   ((waited < 30000)) || fail "no checkpoint after 30 s"
   sleep 0.01
-done
-pids=()
-for ((r = 0; r < ranks; r++)); do
-  pid=$(rank_pid "$r" "$job")
-  [ -n "$pid" ] || fail "rank $r of the job not found"
-  pids+=("$pid")
 done
 kill -STOP "${pids[@]}"
 kill -KILL "${pids[victim]}"
