@@ -217,6 +217,46 @@ def scaling_name(kind, width, batch):
 # --- the report ------------------------------------------------------------------------------
 
 
+def evaluate_core_targets(R, memory, threads_list):
+    """[(target, measured, met, contention note)] for the engine-core-v2 targets (issue 12): ratios
+    of CPU-time medians taken in one run, 1 thread."""
+    t = 1 if 1 in threads_list else threads_list[0]
+    targets = []
+
+    def cpu_ratio_row(target, limit, a, b, programs):
+        r = ratio(R.get(t, a, "cpu"), R.get(t, b, "cpu"))
+        measured = (f"{fmt_ratio(r)} ({fmt_time(R.get(t, a, 'cpu'))} vs "
+                    f"{fmt_time(R.get(t, b, 'cpu'))} CPU)")
+        targets.append((target, measured, r is not None and r <= limit,
+                        R.contended(t, programs)))
+
+    cpu_ratio_row("Assignment-network gradient ÷ fused manual ≤ 1.10×", 1.10,
+                  "BM_Assignment_Autodiff", "BM_Assignment_ManualFused", ["assignment"])
+    cpu_ratio_row("10 000-step training ÷ fused manual ≤ 1.10×", 1.10,
+                  "BM_Training_Autodiff/steps:10000", "BM_Training_ManualFused/steps:10000",
+                  ["training"])
+    cpu_ratio_row("Width 1024, batch 256, fwd+bwd ÷ fused manual ≤ 1.05×", 1.05,
+                  scaling_name("Scaling_Autodiff", 1024, 256),
+                  scaling_name("Scaling_ManualFused", 1024, 256), ["scaling"])
+    cpu_ratio_row("Width 1024, batch 256, fwd+bwd ÷ LibTorch ≤ 1.0×", 1.0,
+                  scaling_name("Scaling_Autodiff", 1024, 256),
+                  scaling_name("Scaling_Torch", 1024, 256), ["scaling", "torch"])
+    for ops, limit in ((1000, 50), (100000, 80)):
+        v = R.get(t, f"BM_OpOverhead_Autodiff/ops:{ops}/elements:1", "ns_per_op")
+        targets.append((f"Record + backward + clear, 1-element ops, {ops}-op chain ≤ {limit} ns/op",
+                        f"{v:.0f} ns/op" if v else "–", v is not None and v <= limit,
+                        R.contended(t, ["overhead"])))
+    c, m, p = (memory.get(k) for k in ("chainrule autodiff", "manual, fused", "LibTorch autograd"))
+    if c and m:
+        mib = lambda r: r["increment_kib"] / 1024
+        ok = mib(c) <= 1.25 * mib(m) and (p is None or mib(c) < mib(p))
+        torch = f", LibTorch {mib(p):.1f} MiB" if p else ""
+        targets.append(("Peak network memory, width 1024, batch 256: ≤ 1.25× fused manual and below "
+                        "LibTorch", f"{mib(c):.1f} MiB = {mib(c) / mib(m):.2f}× manual "
+                        f"({mib(m):.1f} MiB){torch}", ok, ""))
+    return targets
+
+
 def evaluate_targets(R, memory, threads_list):
     """[(target, measured, met, contention note)] for issue 6's targets. Verdicts use wall-time medians; at 1
     thread the CPU-time ratio is shown beside them (less disturbed by other processes on a
@@ -520,6 +560,7 @@ def main():
     memory = load_memory(args.results)
     info = machine_description(args.build, args.results)
     targets = evaluate_targets(R, memory, threads_list)
+    core_targets = evaluate_core_targets(R, memory, threads_list)
     plot_note = write_plot(R, threads_list, args.results, args.plot)
     blas = sorted({c.get("openblas_threads", "?") for c in contexts.values()} - {"0"})
     analysis = Path(__file__).resolve().parent / "ANALYSIS.md"
@@ -555,11 +596,14 @@ def main():
         "- Google Benchmark warns \"Library was built as DEBUG\": that is Debian's build of the "
         "benchmark library itself (its timing loop), not of the code measured.",
         "",
-        "## Targets (issue 6)",
+        "## Targets of the engine core v2 (issue 12: CPU-time medians, 1 thread)",
         "",
         "| target | measured | |",
         "|---|---|---|",
     ]
+    out += [f"| {name} | {measured} | {verdict(ok)}{note} |" for name, measured, ok, note in core_targets]
+    out += ["", "## Earlier targets (issue 6: wall-time medians)", "",
+            "| target | measured | |", "|---|---|---|"]
     out += [f"| {name} | {measured} | {verdict(ok)}{note} |" for name, measured, ok, note in targets]
     out.append("")
     out += section_assignment(R, threads_list)
