@@ -317,6 +317,11 @@ class GraphSweep {
 /// A rule may say how the graph labels its node from its parameters:
 /// `static std::string label(const Params&)`.
 template <class Rule>
+concept LabelledRule = requires(const typename Rule::Params& p) {
+  Rule::label(p);
+};
+
+template <class Rule>
 std::string label_of_rule(const Node& n) {
   return Rule::label(n.get_params<typename Rule::Params>());
 }
@@ -325,7 +330,7 @@ template <class Rule>
 constexpr OpRule make_rule() {
   OpRule rule{Rule::name, &Rule::template backward<TensorSweep>,
               &Rule::template backward<GraphSweep>};
-  if constexpr (requires(const typename Rule::Params& p) { Rule::label(p); }) {
+  if constexpr (LabelledRule<Rule>) {
     rule.label = &label_of_rule<Rule>;
   }
   return rule;
