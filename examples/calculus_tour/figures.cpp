@@ -266,12 +266,13 @@ void computation_graph_figure(const fs::path& dir, const Wrote& wrote) {
   ad::TapeScope scope(tape);
   const ad::Var a0 = ad::constant(ad::Tensor{{0.0, 0.5, 1.0, 1.5}, {1.0, -0.5, 0.2, 0.8}});
   const ad::Var y = ad::constant(ad::Tensor{{1.0, 0.0, 1.0, 0.0}});
-  const ad::Var W1 = ad::variable(ad::Tensor{{0.5, -1.0}, {2.0, 0.25}, {-0.3, 0.8}});
-  const ad::Var b1 = ad::variable(ad::column({0.1, -0.2, 0.0}));
-  const ad::Var W2 = ad::variable(ad::Tensor{{1.0, -0.5, 0.7}});
-  const ad::Var b2 = ad::variable(ad::column({0.05}));
-  const ad::Var a1 = ad::sigmoid(ad::matmul(W1, a0) + b1);
-  const ad::Var a2 = ad::sigmoid(ad::matmul(W2, a1) + b2);
+  // Parameters carry the course's names into the graph's labels.
+  const ad::Parameter W1(ad::Tensor{{0.5, -1.0}, {2.0, 0.25}, {-0.3, 0.8}}, "W1");
+  const ad::Parameter b1(ad::column({0.1, -0.2, 0.0}), "b1");
+  const ad::Parameter W2(ad::Tensor{{1.0, -0.5, 0.7}}, "W2");
+  const ad::Parameter b2(ad::column({0.05}), "b2");
+  const ad::Var a1 = ad::sigmoid(ad::matmul(W1.var(), a0) + b1.var());
+  const ad::Var a2 = ad::sigmoid(ad::matmul(W2.var(), a1) + b2.var());
   const ad::Var C = ad::sum(ad::square(a2 - y)) / 4.0;
 
   const ad::ComputationGraph graph = ad::graph(C);
@@ -280,6 +281,11 @@ void computation_graph_figure(const fs::path& dir, const Wrote& wrote) {
     leaves += graph[v].is_leaf ? 1 : 0;
   }
   check(leaves == 6, "the cost's graph starts from a0, y, W1, b1, W2 and b2");
+  std::size_t named = 0;
+  for (const ad::GraphVertex v : boost::make_iterator_range(boost::vertices(graph))) {
+    for (const char* name : {"W1", "b1", "W2", "b2"}) named += graph[v].op == name ? 1 : 0;
+  }
+  check(named == 4, "the graph labels the parameters W1, b1, W2 and b2 by name");
 
   const std::string dot_file = (dir / "week3_computation_graph.dot").string();
   {

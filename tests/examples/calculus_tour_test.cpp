@@ -123,6 +123,9 @@ BOOST_AUTO_TEST_CASE(plot_dir_draws_every_figure_into_a_new_directory) {
   BOOST_TEST(contains(r.output, "wrote " + (dir / graph_dot).string() + ": "));
   BOOST_TEST(contains(read(dir / graph_dot), "digraph"));
   BOOST_TEST(contains(read(dir / graph_dot), "sigmoid"));
+  for (const char* label : {"label=\"W1\\n", "label=\"b2\\n", "label=\"/ 4\\n"}) {
+    BOOST_TEST(contains(read(dir / graph_dot), label), label);  // the course's names
+  }
   if (dot_on_path()) {
     BOOST_TEST(contains(r.output, "wrote " + (dir / graph_png).string() + ": "));
     const PngSize size = png_size((dir / graph_png).string());
