@@ -6,10 +6,19 @@
 # enough for nesting and size attacks), with a dictionary for the JSON and .npy readers.
 # Needs: install-deps.sh --fuzz. Runs at low priority (nice), one target at a time.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   # default 60 s for each of the four targets
+#   scripts/fuzz.sh replay [TARGET...]      # each seed input once (CI: deterministic, seconds;
+#                                           # also checks that the library compiles with clang)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
+replay=0
+if [ "$seconds" = replay ]; then
+  replay=1
+elif ! [[ "$seconds" =~ ^[1-9][0-9]{0,5}$ ]]; then
+  echo "fuzz.sh: SECONDS must be a whole number from 1 to 999999 or 'replay', got '$seconds'" >&2
+  exit 2
+fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(heights init_weights manifest npy)
 
@@ -18,6 +27,15 @@ cmake --build --preset fuzz --target "${targets[@]/#/fuzz_}"
 
 mkdir -p build/fuzz/findings
 failed=()
+if [ "$replay" = 1 ]; then
+  for t in "${targets[@]}"; do
+    build/fuzz/tests/fuzz/fuzz_"$t" -runs=0 -timeout=10 -rss_limit_mb=2048 \
+      "tests/fuzz/corpus/$t" >"build/fuzz/$t-replay.log" 2>&1 ||
+      { tail -n 30 "build/fuzz/$t-replay.log" >&2; echo "fuzz.sh: $t: a seed input fails" >&2; exit 1; }
+    echo "fuzz.sh: $t: $(find "tests/fuzz/corpus/$t" -type f | wc -l) seed inputs replayed, no findings"
+  done
+  exit 0
+fi
 for t in "${targets[@]}"; do
   mkdir -p "build/fuzz/corpus/$t"
   log="build/fuzz/$t.log"
