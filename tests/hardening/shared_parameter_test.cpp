@@ -25,7 +25,8 @@ namespace ad = chainrule::ad;
 namespace {
 
 // Runs `body(i)` on `count` threads at once; returns what each threw ("" when nothing).
-std::vector<std::string> on_threads(std::size_t count, const std::function<void(std::size_t)>& body) {
+std::vector<std::string> on_threads(std::size_t count,
+                                    const std::function<void(std::size_t)>& body) {
   std::vector<std::string> errors(count);
   std::vector<std::thread> threads;
   std::latch start(static_cast<std::ptrdiff_t>(count));
