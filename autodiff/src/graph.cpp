@@ -21,7 +21,7 @@ namespace {
 // when it has one ("/ 100"), any other node with its op.
 std::string label_of(const detail::Node& n) {
   if (n.parameter && !n.parameter->name.empty()) return n.parameter->name;
-  if (n.rule != nullptr && n.rule->label != nullptr && !n.is_function()) return n.rule->label(n);
+  if (n.rule != nullptr && n.rule->label != nullptr) return n.rule->label(n);
   return n.name();
 }
 
