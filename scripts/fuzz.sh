@@ -27,10 +27,12 @@ cmake --build --preset fuzz --target "${targets[@]/#/fuzz_}"
 
 mkdir -p build/fuzz/findings
 failed=()
+# A 10 s input or 2 GB is a finding; inputs up to 2 MiB (nesting and size attacks).
+limits=(-timeout=10 -rss_limit_mb=2048 -max_len=2097152)
 if [ "$replay" = 1 ]; then
   for t in "${targets[@]}"; do
-    build/fuzz/tests/fuzz/fuzz_"$t" -runs=0 -timeout=10 -rss_limit_mb=2048 \
-      "tests/fuzz/corpus/$t" >"build/fuzz/$t-replay.log" 2>&1 ||
+    build/fuzz/tests/fuzz/fuzz_"$t" -runs=0 "${limits[@]}" "tests/fuzz/corpus/$t" \
+      >"build/fuzz/$t-replay.log" 2>&1 ||
       { tail -n 30 "build/fuzz/$t-replay.log" >&2; echo "fuzz.sh: $t: a seed input fails" >&2; exit 1; }
     echo "fuzz.sh: $t: $(find "tests/fuzz/corpus/$t" -type f | wc -l) seed inputs replayed, no findings"
   done
@@ -44,9 +46,9 @@ for t in "${targets[@]}"; do
     init_weights | manifest) dict=(-dict=tests/fuzz/json.dict) ;;
     npy) dict=(-dict=tests/fuzz/npy.dict) ;;
   esac
-  # A leak, a sanitizer report, an escaped exception, a 10 s input or 2 GB are all findings.
-  if nice -n 15 build/fuzz/tests/fuzz/fuzz_"$t" -max_total_time="$seconds" -timeout=10 \
-      -rss_limit_mb=2048 -max_len=2097152 "${dict[@]}" -print_final_stats=1 -artifact_prefix="build/fuzz/findings/$t-" \
+  # A leak, a sanitizer report, an escaped exception or one of the limits are all findings.
+  if nice -n 15 build/fuzz/tests/fuzz/fuzz_"$t" -max_total_time="$seconds" "${limits[@]}" \
+      "${dict[@]}" -print_final_stats=1 -artifact_prefix="build/fuzz/findings/$t-" \
       "build/fuzz/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
     verdict="no findings"
   else

@@ -63,25 +63,25 @@ settings=(--iterations "$iterations" --log-every "$every" --init "$init" --noise
   --save "$out/checkpoint" --checkpoint-every "$every" \
   --json "$out/killed.json" >"$out/killed.log" 2>&1 &
 job=$!
+# Polls every 10 ms until "$@" succeeds; fails when the job ends first or after 30 s.
+await() {
+  local what=$1 waited
+  shift
+  for ((waited = 0; ; waited += 10)); do
+    "$@" && return
+    kill -0 "$job" 2>/dev/null || fail "the job ended before $what"
+    ((waited < 30000)) || fail "no $what after 30 s"
+    sleep 0.01
+  done
+}
+found_rank() { pid=$(rank_pid "$1" "$job") && [ -n "$pid" ]; }
 # The ranks' pids first, so that little happens between the first checkpoint and the freeze.
 pids=()
-for ((r = 0, waited = 0; r < ranks; waited += 10)); do
-  pid=$(rank_pid "$r" "$job")
-  if [ -n "$pid" ]; then
-    pids+=("$pid")
-    r=$((r + 1))
-    continue
-  fi
-  kill -0 "$job" 2>/dev/null || fail "the job ended before rank $r was found"
-  ((waited < 30000)) || fail "rank $r of the job not found after 30 s"
-  sleep 0.01
+for ((r = 0; r < ranks; r++)); do
+  await "rank $r started" found_rank "$r"
+  pids+=("$pid")
 done
-for ((waited = 0; ; waited += 10)); do
-  [ -f "$out/checkpoint/manifest.json" ] && break
-  kill -0 "$job" 2>/dev/null || fail "the job ended before its first checkpoint"
-  ((waited < 30000)) || fail "no checkpoint after 30 s"
-  sleep 0.01
-done
+await "its first checkpoint" test -f "$out/checkpoint/manifest.json"
 kill -STOP "${pids[@]}"
 kill -KILL "${pids[victim]}"
 killed_at=$(now_ms)
