@@ -3,9 +3,8 @@
 # (CLI11, PLplot) or the benchmarks (Google Benchmark, LibTorch) need is found in their folders,
 # which are added only when enabled, so a project using chainrule needs none of them.
 find_package(xtl REQUIRED)
-if(CHAINRULE_NATIVE)
-  find_package(xsimd REQUIRED)  # XTENSOR_USE_XSIMD
-endif()
+# xsimd: the AVX2 kernels of exp/log/tanh/sigmoid; with CHAINRULE_NATIVE also XTENSOR_USE_XSIMD.
+find_package(xsimd REQUIRED)
 find_package(xtensor REQUIRED)
 find_package(xtensor-blas REQUIRED)
 find_package(BLAS REQUIRED)

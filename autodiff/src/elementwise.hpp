@@ -13,6 +13,7 @@
 
 #include "kernels.hpp"
 #include "sweep.hpp"
+#include "vector_math.hpp"
 
 namespace chainrule::ad::detail {
 
@@ -64,6 +65,16 @@ template <class Rule, class Op, class... Params>
 Var unary(const Var& x, Op op, const Params&... params) {
   const Tensor& xv = value_of(x, Rule::name);
   return record<Rule>({&x}, params..., [&](Node& n) { map_unary(xv, n.value, op); });
+}
+
+/// Records Rule on x, its value computed by a vector kernel (exp, log, tanh, sigmoid).
+template <class Rule>
+Var unary_kernel(const Var& x, vector_math::Map kernel) {
+  const Tensor& xv = value_of(x, Rule::name);
+  return record<Rule>({&x}, [&](Node& n) {
+    n.value.resize(xv.shape());
+    kernel(xv.data(), n.value.data(), xv.size());
+  });
 }
 
 }  // namespace chainrule::ad::detail

@@ -25,6 +25,7 @@ using detail::Node;
 using detail::positive_mask;
 using detail::record;
 using detail::unary;
+using detail::unary_kernel;
 
 // ---- helpers with one name for tensors (lazy expressions) and for Vars (recorded) --------
 
@@ -195,9 +196,7 @@ struct Exp {
 };
 }  // namespace
 
-Var exp(const Var& x) {
-  return unary<Exp>(x, [](double v) { return std::exp(v); });
-}
+Var exp(const Var& x) { return unary_kernel<Exp>(x, detail::vector_math::kernels().exp); }
 
 namespace {
 struct Log {
@@ -209,9 +208,7 @@ struct Log {
 };
 }  // namespace
 
-Var log(const Var& x) {
-  return unary<Log>(x, [](double v) { return std::log(v); });
-}
+Var log(const Var& x) { return unary_kernel<Log>(x, detail::vector_math::kernels().log); }
 
 namespace {
 struct Sqrt {
@@ -355,25 +352,29 @@ struct Tanh {
 };
 }  // namespace
 
-Var tanh(const Var& x) {
-  return unary<Tanh>(x, [](double v) { return std::tanh(v); });
-}
+Var tanh(const Var& x) { return unary_kernel<Tanh>(x, detail::vector_math::kernels().tanh); }
 
 namespace {
+// g·σ'(x) = g·σ(x)·σ(−x), not g·σ(1 − σ): 1 − σ cancels for x ≫ 0 (no digit left at x ≈ 36),
+// which softplus'' and every higher derivative of sigmoid would inherit. With tensors, one
+// vector kernel (one exp per element, straight into the adjoint); recorded for higher orders.
+detail::UnaryKernelGradient sigmoid_gradient(const Tensor& g, const Tensor& x, const Tensor&) {
+  return {g, x, detail::vector_math::kernels().sigmoid_gradient};
+}
+Var sigmoid_gradient(const Var& g, const Var& x, const Var& out) { return g * out * logistic(-x); }
+
 struct Sigmoid {
   static constexpr const char* name = "sigmoid";
   template <class S>
   static void backward(S& s) {
-    // σ(x)·σ(−x), not σ(1 − σ): 1 − σ cancels for x ≫ 0 (no digit left at x ≈ 36), which
-    // softplus'' and every higher derivative of sigmoid would inherit.
-    if (s.needs(0)) s.accumulate(0, s.grad() * s.out() * logistic(-s.in(0)));
+    if (s.needs(0)) s.accumulate(0, sigmoid_gradient(s.grad(), s.in(0), s.out()));
   }
 };
 }  // namespace
 
 Var sigmoid(const Var& x) {
-  // exp(−x) overflows to +inf for x < −709 and 1/(1+inf) is exactly 0: finite everywhere.
-  return unary<Sigmoid>(x, [](double v) { return 1.0 / (1.0 + std::exp(-v)); });
+  // Finite everywhere: e^−|x| never overflows (vector_math.hpp).
+  return unary_kernel<Sigmoid>(x, detail::vector_math::kernels().sigmoid);
 }
 
 namespace {

@@ -21,6 +21,7 @@
 
 #include "chainrule/autodiff/ops.hpp"
 #include "node.hpp"
+#include "vector_math.hpp"
 
 namespace chainrule::ad::detail {
 
@@ -94,6 +95,14 @@ struct EmbeddedTensor {
   const Tensor& tensor;
   std::span<const std::size_t> shape;
   std::size_t axis, begin, end;
+};
+
+/// g·f'(x) of an elementwise function, computed by a vector kernel straight into the adjoint
+/// (g, x and the adjoint share one shape).
+struct UnaryKernelGradient {
+  const Tensor& grad;
+  const Tensor& x;
+  vector_math::GradientMap kernel;
 };
 
 /// An xtensor expression (a Tensor included), as opposed to the descriptions above.
@@ -226,6 +235,12 @@ class TensorSweep {
       }
     }
     accumulate(k, xt::broadcast(b.expr, b.shape));
+  }
+  void accumulate(std::size_t k, const UnaryKernelGradient& u) {
+    write_into(k, [&](Tensor& adj, bool assign) {
+      if (assign) adj.resize(u.x.shape());
+      u.kernel(u.grad.data(), u.x.data(), adj.data(), u.x.size(), /*add=*/!assign);
+    });
   }
   void accumulate(std::size_t k, const TensorWindow& w) {
     write_into(k, [&](Tensor& adj, bool assign) {

@@ -96,7 +96,8 @@ BOOST_AUTO_TEST_CASE(no_grad_guard_records_constants_and_nests) {
   const ad::Var y = ad::sum(ad::exp(x));
   BOOST_TEST(y.requires_grad());
   y.backward();
-  BOOST_TEST(x.grad()(0) == std::exp(1.0));
+  // exp runs a vector kernel: within 2 ulp of glibc, not always bit for bit.
+  BOOST_TEST(x.grad()(0) == std::exp(1.0), boost::test_tools::tolerance(1e-15));
 }
 
 BOOST_AUTO_TEST_CASE(detach_stops_the_gradient_there) {
