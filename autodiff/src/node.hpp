@@ -162,17 +162,45 @@ struct Node {
 
 /// The state of one reverse sweep over the nodes [lowest, output], indexed by node - lowest
 /// (structure of arrays): each node's adjoint, and whether the sweep must visit it (`needed`:
-/// on a path from a requested input) and whether an adjoint reached it.
+/// on a path from a requested input), whether an adjoint reached it, and whether the caller
+/// reads its adjoint after the sweep (`kept`: a requested input).
+///
+/// Memory is the live set: once a node's rule has run, nothing reads its adjoint again, so
+/// its buffer goes to `spare` and the next adjoint of that many elements takes it. A sweep
+/// then holds about as many adjoint buffers as are alive at once (two per layer of a network
+/// rather than one per node), and a training loop's sweeps still allocate nothing once warm.
 struct SweepState {
   static constexpr std::uint8_t needed = 1;
   static constexpr std::uint8_t reached = 2;
+  static constexpr std::uint8_t kept = 4;
 
   std::uint32_t lowest = 0;
   std::vector<std::uint8_t> flags;
-  std::vector<Tensor> adjoints;   // tensor sweep (kept: their buffers are reused)
+  std::vector<Tensor> adjoints;   // tensor sweep
+  std::vector<Tensor> spare;      // buffers of adjoints no rule reads any more
   std::vector<Var> var_adjoints;  // recorded sweep (create_graph)
   Tensor scratch;                 // an expression evaluated before a broadcast reduction
   bool into_parameters = false;   // backward(): Parameter leaves' gradients land in place
+
+  /// Before slot's first contribution: gives its adjoint a buffer of `size` elements, a spare
+  /// one if there is one (its old buffer, of another size, becomes spare).
+  void prepare_adjoint(std::uint32_t slot, std::size_t size) {
+    Tensor& adjoint = adjoints[slot];
+    if (adjoint.storage().size() == size) return;
+    for (std::size_t i = spare.size(); i-- > 0;) {  // the latest released first
+      if (spare[i].storage().size() == size) {
+        std::swap(adjoint, spare[i]);
+        if (spare[i].storage().size() == 0) spare.erase(spare.begin() + static_cast<long>(i));
+        return;
+      }
+    }
+    if (adjoint.storage().size() != 0) spare.push_back(std::move(adjoint));
+  }
+  /// After slot's rule has run: its buffer is spare, unless the caller reads it.
+  void release_adjoint(std::uint32_t slot) {
+    if ((flags[slot] & kept) != 0 || adjoints[slot].storage().size() == 0) return;
+    spare.push_back(std::move(adjoints[slot]));
+  }
 
   std::size_t bytes() const;
 };

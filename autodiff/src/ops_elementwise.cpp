@@ -67,8 +67,8 @@ struct Add {
   static constexpr const char* name = "add";
   template <class S>
   static void backward(S& s) {
-    s.accumulate(0, s.grad());
     s.accumulate(1, s.grad());
+    s.hand_over_grad(0);  // the last use of the incoming gradient: moved, not copied
   }
 };
 }  // namespace
@@ -84,8 +84,8 @@ struct Sub {
   static constexpr const char* name = "sub";
   template <class S>
   static void backward(S& s) {
-    s.accumulate(0, s.grad());
     if (s.needs(1)) s.accumulate(1, -s.grad());
+    s.hand_over_grad(0);
   }
 };
 }  // namespace

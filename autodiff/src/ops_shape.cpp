@@ -119,7 +119,7 @@ struct BroadcastTo {  // the sweep's accumulate sums broadcast dimensions away
   static constexpr const char* name = "broadcast_to";
   template <class S>
   static void backward(S& s) {
-    s.accumulate(0, s.grad());
+    s.hand_over_grad(0);
   }
 };
 }  // namespace

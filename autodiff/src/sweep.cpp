@@ -29,7 +29,7 @@ void mark_needed(const TapeImpl& tape, SweepState& state, std::uint32_t output,
     return;
   }
   for (std::uint32_t i : inputs) {
-    if (i <= output) state.flags[i - lowest] = SweepState::needed;
+    if (i <= output) state.flags[i - lowest] = SweepState::needed | SweepState::kept;
   }
   for (std::uint32_t i = lowest; i <= output; ++i) {
     const Node& n = tape.node(i);
@@ -153,11 +153,13 @@ void Sweep::run(const Tensor& seed, bool accumulate_leaves) {
   const std::uint32_t lowest = state_.lowest;
   std::uint8_t& out_flags = state_.flags[output_ - lowest];
   if ((out_flags & SweepState::needed) == 0) return;
+  state_.prepare_adjoint(output_ - lowest, seed.size());
   xt::noalias(state_.adjoints[output_ - lowest]) = seed;
   out_flags |= SweepState::reached;
   const bool anomaly = detect_anomaly();
   for (std::uint32_t i = output_ + 1; i-- > lowest;) {
-    if (state_.flags[i - lowest] != (SweepState::needed | SweepState::reached)) continue;
+    constexpr std::uint8_t visit = SweepState::needed | SweepState::reached;
+    if ((state_.flags[i - lowest] & visit) != visit) continue;
     Node& n = tape_.node(i);
     if (n.is_leaf()) {
       if (accumulate_leaves && n.requires_grad) {
@@ -169,12 +171,14 @@ void Sweep::run(const Tensor& seed, bool accumulate_leaves) {
           accumulate_tensor(leaf_grad(n), /*assign=*/false, n.val(), adjoint);
         }
       }
+      state_.release_adjoint(i - lowest);
       continue;
     }
     check_versions(tape_, n, op_);
     TensorSweep sweep(tape_, state_, i);
     run_backward(n, [&] { n.rule->backward(sweep); });
     if (anomaly) check_adjoints(tape_, state_, n);
+    state_.release_adjoint(i - lowest);
   }
 }
 

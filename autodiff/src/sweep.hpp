@@ -137,7 +137,8 @@ Var embed(const Var& x, const Shape& shape, std::size_t axis, std::size_t begin,
 /// Elementwise math is written with free functions that exist for tensors (xtensor, lazy)
 /// and for Vars (recorded); shape operations through the sweep (`s.matmul`, `s.transpose`,
 /// `s.reshape`, `s.broadcast_to`, `s.slice`, `s.embed`), which gives tensor versions here
-/// and the differentiable ops in GraphSweep.
+/// and the differentiable ops in GraphSweep. A rule that passes the incoming gradient on
+/// unchanged (add, sub) ends with `s.hand_over_grad(k)`, which moves the buffer when it can.
 class TensorSweep {
  public:
   TensorSweep(TapeImpl& tape, SweepState& state, std::uint32_t index)
@@ -210,6 +211,25 @@ class TensorSweep {
       }
     });
   }
+  /// Input k's contribution is the incoming gradient itself, and this is the rule's last use
+  /// of it (grad() is not read after): when input k has no adjoint yet and the shapes agree,
+  /// the buffer moves over instead of being copied.
+  void hand_over_grad(std::size_t k) {
+    if (!needs(k)) return;
+    const std::uint32_t input = node_.inputs[k];
+    const std::uint32_t own = index_ - state_.lowest;
+    const std::uint32_t slot = input - state_.lowest;
+    const bool into_parameter =
+        state_.into_parameters && tape_.node(input).leaf == LeafKind::parameter;
+    if (!into_parameter && (state_.flags[slot] & SweepState::reached) == 0 &&
+        (state_.flags[own] & SweepState::kept) == 0 &&
+        shapes_equal(grad().shape(), in(k).shape())) {
+      std::swap(state_.adjoints[own], state_.adjoints[slot]);
+      state_.flags[slot] |= SweepState::reached;
+      return;
+    }
+    accumulate(k, grad());
+  }
   /// A user Function's gradient.
   void accumulate(std::size_t k, const Var& g) { accumulate(k, g.value()); }
   void accumulate(std::size_t k, TransposedTensor t) { accumulate(k, xt::transpose(t.tensor)); }
@@ -274,7 +294,9 @@ class TensorSweep {
     }
     const std::uint32_t slot = node_.inputs[k] - state_.lowest;
     std::uint8_t& flags = state_.flags[slot];
-    write(state_.adjoints[slot], (flags & SweepState::reached) == 0);
+    const bool first = (flags & SweepState::reached) == 0;
+    if (first) state_.prepare_adjoint(slot, in(k).size());
+    write(state_.adjoints[slot], first);
     flags |= SweepState::reached;
   }
 
@@ -322,6 +344,7 @@ class GraphSweep {
   }
 
   void accumulate(std::size_t k, const Var& g);
+  void hand_over_grad(std::size_t k) { accumulate(k, grad()); }
 
  private:
   TapeImpl& tape_;

@@ -136,6 +136,7 @@ std::size_t SweepState::bytes() const {
   std::size_t total = flags.capacity() + adjoints.capacity() * sizeof(Tensor) +
                       var_adjoints.capacity() * sizeof(Var) + tensor_bytes(scratch);
   for (const Tensor& a : adjoints) total += tensor_bytes(a);
+  for (const Tensor& a : spare) total += sizeof(Tensor) + tensor_bytes(a);
   return total;
 }
 

@@ -25,8 +25,7 @@ void sigmoid_loop(const double* x, double* out, std::size_t n) {
     out[i] = (x[i] >= 0.0 ? 1.0 : e) / (1.0 + e);  // NaN stays NaN: e is NaN
   }
 }
-void sigmoid_gradient_loop(const double* g, const double* x, double* out, std::size_t n,
-                           bool add) {
+void sigmoid_gradient_loop(const double* g, const double* x, double* out, std::size_t n, bool add) {
   for (std::size_t i = 0; i < n; ++i) {
     const double e = std::exp(-std::fabs(x[i]));
     const double d = 1.0 + e;
@@ -38,8 +37,8 @@ void sigmoid_gradient_loop(const double* g, const double* x, double* out, std::s
 }  // namespace
 
 const Kernels& scalar_kernels() {
-  static constexpr Kernels scalar{"scalar",    &exp_loop,     &log_loop,
-                                  &tanh_loop,  &sigmoid_loop, &sigmoid_gradient_loop};
+  static constexpr Kernels scalar{"scalar",   &exp_loop,     &log_loop,
+                                  &tanh_loop, &sigmoid_loop, &sigmoid_gradient_loop};
   return scalar;
 }
 

@@ -33,9 +33,9 @@ Batch exp_in_range(Batch x) {
   Batch r = xsimd::fnma(n, Batch(0x1.62e42fee00000p-1), x);  // ln 2 in two parts: n·hi is exact
   r = xsimd::fnma(n, Batch(0x1.a39ef35793c76p-33), r);
   Batch p(1.0 / 6227020800.0);  // 1/13!
-  for (const double c : {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
-                         1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0,
-                         1.0 / 6.0, 0.5, 1.0, 1.0}) {
+  for (const double c :
+       {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,
+        1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0}) {
     p = xsimd::fma(p, r, Batch(c));
   }
   const Bits scale = xsimd::bitwise_cast<Bits>(shifted) << 52;  // n in the exponent's place
@@ -78,9 +78,7 @@ void exp_kernel(const double* x, double* out, std::size_t n) { map(x, out, n, ex
 void tanh_kernel(const double* x, double* out, std::size_t n) {
   map(x, out, n, [](Batch b) { return xsimd::tanh(b); });
 }
-void sigmoid_kernel(const double* x, double* out, std::size_t n) {
-  map(x, out, n, sigmoid_batch);
-}
+void sigmoid_kernel(const double* x, double* out, std::size_t n) { map(x, out, n, sigmoid_batch); }
 
 void sigmoid_gradient_kernel(const double* g, const double* x, double* out, std::size_t n,
                              bool add) {
