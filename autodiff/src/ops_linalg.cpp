@@ -1,10 +1,11 @@
-// Matrix product (through BLAS) and transpose.
+// Matrix product (through BLAS), a layer's W·x + b, and transpose.
 
 #include <xtensor-blas/xblas.hpp>
 #include <xtensor/xmanipulation.hpp>
 
 #include "batched_matmul.hpp"
 #include "chainrule/autodiff/errors.hpp"
+#include "kernels.hpp"
 #include "sweep.hpp"
 
 namespace chainrule::ad {
@@ -93,6 +94,49 @@ Var matmul(const Var& a, const Var& b) {
     return reshape(matmul_2d(reshape(a, {1, a.size()}), reshape(b, {b.size(), 1})), {});
   }
   return matmul_2d(a, b);  // unreachable: ranks are checked above
+}
+
+namespace {
+struct Linear {  // W·x + b for matrices W and x; b summed over its broadcast dimensions
+  static constexpr const char* name = "linear";
+  template <class S>
+  static void backward(S& s) {
+    if (s.needs(0)) s.accumulate(0, s.matmul(s.grad(), s.transpose(s.in(1))));
+    if (s.needs(1)) s.accumulate(1, s.matmul(s.transpose(s.in(0)), s.grad()));
+    if (s.needs(2)) s.accumulate(2, s.grad());
+  }
+};
+}  // namespace
+
+namespace {
+void check_bias(const Tensor& bias, const Shape& product) {
+  if (detail::broadcast_shapes(shape_of(bias), product, Linear::name) != product) {
+    throw ShapeError("chainrule: linear: the bias of shape " + to_string(shape_of(bias)) +
+                     " does not broadcast to the shape of W·x, " + to_string(product));
+  }
+}
+}  // namespace
+
+Var linear(const Var& W, const Var& x, const Var& b) {
+  const Tensor& wv = detail::value_of(W, Linear::name);
+  const Tensor& xv = detail::value_of(x, Linear::name);
+  const Tensor& bv = detail::value_of(b, Linear::name);
+  if (wv.dimension() != 2 || xv.dimension() != 2) {
+    const Var product = matmul(W, x);  // checks W's and x's shapes
+    check_bias(bv, shape_of(product.value()));
+    return product + b;
+  }
+  if (wv.shape()[1] != xv.shape()[0]) {
+    throw ShapeError("chainrule: linear: W of shape " + to_string(shape_of(wv)) +
+                     " and x of shape " + to_string(shape_of(xv)) + " are not aligned: " +
+                     std::to_string(wv.shape()[1]) + " != " + std::to_string(xv.shape()[0]));
+  }
+  check_bias(bv, Shape{wv.shape()[0], xv.shape()[1]});
+  return detail::record<Linear>({&W, &x, &b}, [&](Node& n) {
+    detail::gemm(wv, xv, n.value, /*assign=*/true, false, false);
+    // In place: broadcast_binary reads each element of its first operand before writing it.
+    detail::broadcast_binary(n.value, bv, n.value, [](double p, double c) { return p + c; });
+  });
 }
 
 namespace {

@@ -21,7 +21,7 @@ AutodiffNetwork::AutodiffNetwork(const MlpData& data)
 ad::Var AutodiffNetwork::cost() const {
   ad::Var a = ad::constant(x);
   for (std::size_t l = 0; l < weights.size(); ++l) {
-    a = ad::sigmoid(ad::matmul(weights[l].var(), a) + biases[l].var());
+    a = ad::sigmoid(ad::linear(weights[l].var(), a, biases[l].var()));  // W·a + b
   }
   return ad::sum(ad::square(a - ad::constant(y))) / static_cast<double>(batch);
 }

@@ -20,7 +20,7 @@ TorchNetwork::TorchNetwork(const MlpData& data)
 torch::Tensor TorchNetwork::cost() const {
   torch::Tensor a = x;
   for (std::size_t l = 0; l < weights.size(); ++l) {
-    a = torch::sigmoid(torch::matmul(weights[l], a) + biases[l]);
+    a = torch::sigmoid(torch::addmm(biases[l], weights[l], a));  // W·a + b, one operation
   }
   return (a - y).square().sum() / static_cast<double>(batch);
 }

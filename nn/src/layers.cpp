@@ -83,7 +83,7 @@ ad::Var Linear::forward(const ad::Var& a) const {
                               ? " (reshape a single example to (" + std::to_string(in_) + ", 1))"
                               : std::string()));
   }
-  return ad::matmul(parameter_var(weight_), a) + parameter_var(bias_);
+  return ad::linear(parameter_var(weight_), a, parameter_var(bias_));  // W·a + b, one node
 }
 
 std::string Linear::name() const { return "Linear(" + arrow(in_, out_) + ")"; }

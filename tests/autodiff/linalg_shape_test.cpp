@@ -150,6 +150,65 @@ BOOST_AUTO_TEST_CASE(transpose) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(linear_is_matmul_plus_a_bias_that_broadcasts_to_the_product) {
+  Rng rng(806);
+  std::uniform_int_distribution<std::size_t> extent(1, 3);
+  for (std::size_t i = 0; i < 12; ++i) {
+    const std::size_t m = extent(rng);
+    const std::size_t k = extent(rng);
+    const std::size_t n = extent(rng);
+    const std::vector<ad::Shape> biases = {{m, 1}, {m, n}, {n}, {}, {1, n}, {1, 1}};
+    const ad::Shape bias = biases[i % biases.size()];
+    expect_ad(
+        "linear, bias " + ad::to_string(bias),
+        [](const Vars& v) { return ad::linear(v[0], v[1], v[2]); },
+        [](const Tensors& t) -> ad::Tensor { return matmul_reference(t[0], t[1]) + t[2]; },
+        draw(rng, {{m, k}, {k, n}, bias}, {any}));
+  }
+  // A vector x (numpy's matrix·vector) records matmul and add, with the same result.
+  expect_ad(
+      "linear, vector x", [](const Vars& v) { return ad::linear(v[0], v[1], v[2]); },
+      [](const Tensors& t) -> ad::Tensor {
+        ad::Tensor x = t[1];
+        x.reshape({3, 1});
+        ad::Tensor r = matmul_reference(t[0], x);
+        r.reshape({2});
+        return r + t[2];
+      },
+      draw(rng, {{2, 3}, {3}, {2}}, {any}));
+}
+
+BOOST_AUTO_TEST_CASE(linear_refuses_misaligned_operands_and_a_bias_that_grows_the_result) {
+  ad::Tape tape;
+  ad::TapeScope scope(tape);
+  const ad::Var W = ad::variable(xt::ones<double>({2, 3}));
+  const ad::Var x = ad::variable(xt::ones<double>({3, 4}));
+  expect_error<ad::ShapeError>(
+      [&] {
+        return ad::linear(W, ad::variable(xt::ones<double>({2, 4})), ad::constant(0.0));
+      },
+      {"linear", "(2, 3)", "(2, 4)", "not aligned"}, "misaligned");
+  expect_error<ad::ShapeError>(
+      [&] {
+        return ad::linear(W, x, ad::variable(xt::ones<double>({5, 2, 4})));
+      },
+      {"linear", "bias", "(5, 2, 4)", "(2, 4)"}, "bias of higher rank");
+  expect_error<ad::ShapeError>(
+      [&] {
+        return ad::linear(W, x, ad::variable(ad::Tensor{1.0, 2.0}));
+      },
+      {"linear", "(2,)", "(2, 4)"}, "bias not broadcastable");
+  expect_error<ad::ShapeError>(
+      [&] {
+        return ad::linear(W, ad::variable(ad::Tensor{1.0, 2.0, 3.0}),
+                          ad::variable(xt::ones<double>({3, 2})));
+      },
+      {"linear", "bias", "(3, 2)", "(2,)"}, "bias growing a matrix·vector product");
+  const std::size_t before = tape.size();
+  BOOST_CHECK_THROW(ad::linear(W, x, ad::variable(xt::ones<double>({3, 1}))), ad::ShapeError);
+  BOOST_TEST(tape.size() == before + 1);  // the bias leaf only: the failed linear recorded nothing
+}
+
 BOOST_AUTO_TEST_CASE(small_networks) {
   // A two-layer perceptron with a bias broadcast over the batch, and a squared loss.
   Rng rng(804);

@@ -47,9 +47,9 @@ std::vector<double> grid(double lo, double hi, std::size_t n) {
 
 // The edges every function is also checked at.
 std::vector<double> special_values() {
-  return {0.0,     -0.0,   1e-310, -1e-310, 1e-300,    -1e-300, 709.5,  709.78, 709.79,
-          -708.5, -745.0, -745.2, -746.0,  20.0,      -20.0,   36.0,   -36.0,  800.0,
-          -800.0,  inf,    -inf,   nan,     1e300,     -1e300,  0.5,    2.0,    -1.0};
+  return {0.0,    -0.0,   1e-310, -1e-310, 1e-300, -1e-300, 709.5, 709.78, 709.79,
+          -708.5, -745.0, -745.2, -746.0,  20.0,   -20.0,   36.0,  -36.0,  800.0,
+          -800.0, inf,    -inf,   nan,     1e300,  -1e300,  0.5,   2.0,    -1.0};
 }
 
 ad::Tensor tensor_of(const std::vector<double>& x) {

@@ -94,6 +94,15 @@ CHAINRULE_AUTODIFF_EXPORT Var sign(const Var& x);
 ///   matmul(a, b)  // (2, 1, m, k) · (3, k, n) -> (2, 3, m, n)
 /// @endcode
 CHAINRULE_AUTODIFF_EXPORT Var matmul(const Var& a, const Var& b);
+/// W·x + b, a network layer's pre-activation, recorded as one operation (BLAS's gemm, then the
+/// bias added in place): the product W·x is not kept apart, which a training step's memory
+/// and time notice at large widths. `b` broadcasts to the product's shape (a column (m, 1)
+/// for a batch of columns x (k, n)), never beyond it. Same values and gradients as
+/// `matmul(W, x) + b`, which it records for operands other than two matrices.
+/// @code
+///   linear(W, a, b)  // (m, k) · (k, n) + (m, 1) -> (m, n)
+/// @endcode
+CHAINRULE_AUTODIFF_EXPORT Var linear(const Var& W, const Var& x, const Var& b);
 /// The inner product of two vectors of one length (a 0-d Var).
 /// @code
 ///   dot(u, v)
