@@ -182,23 +182,28 @@ struct SweepState {
   Tensor scratch;                 // an expression evaluated before a broadcast reduction
   bool into_parameters = false;   // backward(): Parameter leaves' gradients land in place
 
+  /// Smaller adjoints stay with their node from one sweep to the next, as values do: moving
+  /// them through `spare` would cost more than copying them, for memory that does not matter.
+  static constexpr std::size_t recycled_from = 1024;  // elements (8 KiB)
+  static bool recycled(std::size_t size) { return size >= recycled_from; }
+
   /// Before slot's first contribution: gives its adjoint a buffer of `size` elements, a spare
   /// one if there is one (its old buffer, of another size, becomes spare).
   void prepare_adjoint(std::uint32_t slot, std::size_t size) {
     Tensor& adjoint = adjoints[slot];
-    if (adjoint.storage().size() == size) return;
+    if (!recycled(size) || adjoint.storage().size() == size) return;
     for (std::size_t i = spare.size(); i-- > 0;) {  // the latest released first
       if (spare[i].storage().size() == size) {
         std::swap(adjoint, spare[i]);
-        if (spare[i].storage().size() == 0) spare.erase(spare.begin() + static_cast<long>(i));
+        if (!recycled(spare[i].storage().size())) spare.erase(spare.begin() + static_cast<long>(i));
         return;
       }
     }
-    if (adjoint.storage().size() != 0) spare.push_back(std::move(adjoint));
+    if (recycled(adjoint.storage().size())) spare.push_back(std::move(adjoint));
   }
   /// After slot's rule has run: its buffer is spare, unless the caller reads it.
   void release_adjoint(std::uint32_t slot) {
-    if ((flags[slot] & kept) != 0 || adjoints[slot].storage().size() == 0) return;
+    if ((flags[slot] & kept) != 0 || !recycled(adjoints[slot].storage().size())) return;
     spare.push_back(std::move(adjoints[slot]));
   }
 

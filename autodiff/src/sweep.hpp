@@ -213,7 +213,7 @@ class TensorSweep {
   }
   /// Input k's contribution is the incoming gradient itself, and this is the rule's last use
   /// of it (grad() is not read after): when input k has no adjoint yet and the shapes agree,
-  /// the buffer moves over instead of being copied.
+  /// a large buffer moves over instead of being copied.
   void hand_over_grad(std::size_t k) {
     if (!needs(k)) return;
     const std::uint32_t input = node_.inputs[k];
@@ -221,7 +221,8 @@ class TensorSweep {
     const std::uint32_t slot = input - state_.lowest;
     const bool into_parameter =
         state_.into_parameters && tape_.node(input).leaf == LeafKind::parameter;
-    if (!into_parameter && (state_.flags[slot] & SweepState::reached) == 0 &&
+    if (!into_parameter && SweepState::recycled(grad().size()) &&
+        (state_.flags[slot] & SweepState::reached) == 0 &&
         (state_.flags[own] & SweepState::kept) == 0 &&
         shapes_equal(grad().shape(), in(k).shape())) {
       std::swap(state_.adjoints[own], state_.adjoints[slot]);
