@@ -72,7 +72,7 @@ template <class Rule>
 Var unary_kernel(const Var& x, vector_math::Map kernel) {
   const Tensor& xv = value_of(x, Rule::name);
   return record<Rule>({&x}, [&](Node& n) {
-    n.value.resize(xv.shape());
+    reshape_to(n.value, xv.shape());
     kernel(xv.data(), n.value.data(), xv.size());
   });
 }

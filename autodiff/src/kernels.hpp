@@ -13,11 +13,29 @@ namespace chainrule::ad::detail {
 
 inline constexpr std::size_t max_kernel_dims = 8;
 
+/// Two shapes (any containers of extents) are equal. A plain loop: std::equal becomes a
+/// memcmp call, which costs more than comparing the one to four extents of a shape.
+template <class A, class B>
+bool shapes_equal(const A& a, const B& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+/// Gives `t` the shape `shape`, doing nothing when it has it already (the common case: a
+/// buffer reused from the previous step; xtensor's resize checks more than that first).
+template <class Sh>
+void reshape_to(Tensor& t, const Sh& shape) {
+  if (!shapes_equal(t.shape(), shape)) t.resize(shape);
+}
+
 /// out = op(in) elementwise, as one flat loop. (xtensor's assignment machinery costs more
 /// than the loop itself on the small tensors of a training step.)
 template <class Op>
 void map_unary(const Tensor& in, Tensor& out, Op op) {
-  out.resize(in.shape());
+  reshape_to(out, in.shape());
   const double* pi = in.data();
   double* po = out.data();
   const std::size_t n = in.size();
@@ -30,8 +48,8 @@ template <class Op>
 bool broadcast_binary(const Tensor& a, const Tensor& b, Tensor& out, Op op) {
   const auto& sa = a.shape();
   const auto& sb = b.shape();
-  if (std::equal(sa.begin(), sa.end(), sb.begin(), sb.end())) {
-    out.resize(sa);
+  if (shapes_equal(sa, sb)) {
+    reshape_to(out, sa);
     const double* pa = a.data();
     const double* pb = b.data();
     double* po = out.data();

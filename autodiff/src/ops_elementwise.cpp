@@ -138,7 +138,7 @@ struct Affine {  // scale·x + shift
   };
   template <class S>
   static void backward(S& s) {
-    if (s.needs(0)) s.accumulate(0, s.grad() * s.template params<Params>().scale);
+    if (s.needs(0)) s.accumulate(0, s.scale(s.grad(), s.template params<Params>().scale));
   }
   // What the user wrote, not how it is recorded: "/ 100" for x / 100 (× 0.01), "× 2 + 1",
   // "− 3" for x − 3, "1 −" for 1 − x, "−" for −x.

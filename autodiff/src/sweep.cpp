@@ -115,7 +115,7 @@ void accumulate_tensor(Tensor& adjoint, bool assign, const Tensor& value,
   const double* c = contribution.data();
   const std::size_t n = contribution.size();
   if (assign) {
-    adjoint.resize(contribution.shape());
+    reshape_to(adjoint, contribution.shape());
     std::copy(c, c + n, adjoint.data());
     return;
   }

@@ -20,15 +20,11 @@
 #include <xtensor/xnoalias.hpp>
 
 #include "chainrule/autodiff/ops.hpp"
+#include "kernels.hpp"
 #include "node.hpp"
 #include "vector_math.hpp"
 
 namespace chainrule::ad::detail {
-
-template <class A, class B>
-bool shapes_equal(const A& a, const B& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end());
-}
 
 /// numpy's broadcast of two shapes; throws ShapeError naming `op` and both shapes.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
@@ -71,6 +67,11 @@ Var record_constant(TapeImpl& tape, Tensor value);
 
 struct TransposedTensor {
   const Tensor& tensor;
+};
+/// scale · tensor.
+struct ScaledTensor {
+  const Tensor& tensor;
+  double scale;
 };
 /// op(a)·op(b), op = transpose when asked (2-D operands).
 struct MatrixProduct {
@@ -136,8 +137,8 @@ Var embed(const Var& x, const Shape& shape, std::size_t axis, std::size_t begin,
 /// ```
 /// Elementwise math is written with free functions that exist for tensors (xtensor, lazy)
 /// and for Vars (recorded); shape operations through the sweep (`s.matmul`, `s.transpose`,
-/// `s.reshape`, `s.broadcast_to`, `s.slice`, `s.embed`), which gives tensor versions here
-/// and the differentiable ops in GraphSweep. A rule that passes the incoming gradient on
+/// `s.scale`, `s.reshape`, `s.broadcast_to`, `s.slice`, `s.embed`), which gives tensor versions
+/// here and the differentiable ops in GraphSweep. A rule that passes the incoming gradient on
 /// unchanged (add, sub) ends with `s.hand_over_grad(k)`, which moves the buffer when it can.
 class TensorSweep {
  public:
@@ -165,6 +166,7 @@ class TensorSweep {
 
   // ---- shape operations on tensors ----
   static TransposedTensor transpose(const Tensor& t) { return {t}; }
+  static ScaledTensor scale(const Tensor& t, double c) { return {t, c}; }
   static MatrixProduct matmul(const Tensor& a, const Tensor& b) { return {a, b, false, false}; }
   static MatrixProduct matmul(TransposedTensor a, const Tensor& b) {
     return {a.tensor, b, true, false};
@@ -200,10 +202,13 @@ class TensorSweep {
       if constexpr (std::is_same_v<std::decay_t<E>, Tensor>) {
         accumulate_tensor(adjoint, assign, value, e);  // plain loops for a copy
       } else if (shapes_equal(e.shape(), value.shape())) {
-        if (assign) {
-          xt::noalias(adjoint) = e;
-        } else {
-          xt::noalias(adjoint) += e;
+        if (assign) reshape_to(adjoint, value.shape());
+        if (!assign_linearly(adjoint, e, assign)) {
+          if (assign) {
+            xt::noalias(adjoint) = e;
+          } else {
+            xt::noalias(adjoint) += e;
+          }
         }
       } else {
         xt::noalias(state_.scratch) = e;
@@ -234,6 +239,24 @@ class TensorSweep {
   /// A user Function's gradient.
   void accumulate(std::size_t k, const Var& g) { accumulate(k, g.value()); }
   void accumulate(std::size_t k, TransposedTensor t) { accumulate(k, xt::transpose(t.tensor)); }
+  void accumulate(std::size_t k, const ScaledTensor& t) {
+    if (!shapes_equal(t.tensor.shape(), in(k).shape())) {
+      accumulate(k, t.tensor * t.scale);  // summed over broadcast dimensions
+      return;
+    }
+    write_into(k, [&](Tensor& adjoint, bool assign) {  // a plain loop: long chains of x·c + d
+      const double* g = t.tensor.data();
+      const std::size_t n = t.tensor.size();
+      if (assign) {
+        reshape_to(adjoint, t.tensor.shape());
+        double* a = adjoint.data();
+        for (std::size_t i = 0; i < n; ++i) a[i] = t.scale * g[i];
+      } else {
+        double* a = adjoint.data();
+        for (std::size_t i = 0; i < n; ++i) a[i] += t.scale * g[i];
+      }
+    });
+  }
   void accumulate(std::size_t k, const MatrixProduct& p) {
     write_into(k, [&](Tensor& adj, bool assign) {
       gemm(p.a, p.b, adj, assign, p.transpose_a, p.transpose_b);
@@ -301,6 +324,28 @@ class TensorSweep {
     flags |= SweepState::reached;
   }
 
+  /// adjoint = e or adjoint += e as one flat loop, when e's operands are all laid out like the
+  /// adjoint (no broadcasting among them): xtensor's assignment would check shapes, strides
+  /// and broadcasting first, which costs more than the loop on the small tensors of a long
+  /// chain or a small network. False (nothing done) otherwise.
+  template <class E>
+  static bool assign_linearly(Tensor& adjoint, const E& e, bool assign) {
+    if constexpr (requires { e.has_linear_assign(adjoint.strides()), e.linear_cbegin(); }) {
+      if (!e.has_linear_assign(adjoint.strides())) return false;
+      auto it = e.linear_cbegin();
+      double* a = adjoint.data();
+      const std::size_t n = adjoint.size();
+      if (assign) {
+        for (std::size_t i = 0; i < n; ++i, ++it) a[i] = *it;
+      } else {
+        for (std::size_t i = 0; i < n; ++i, ++it) a[i] += *it;
+      }
+      return true;
+    } else {
+      return false;
+    }
+  }
+
   TapeImpl& tape_;
   SweepState& state_;
   Node& node_;
@@ -333,6 +378,7 @@ class GraphSweep {
 
   // ---- shape operations: the differentiable ones, recorded ----
   static Var transpose(const Var& x) { return ad::transpose(x); }
+  static Var scale(const Var& x, double c) { return x * c; }
   static Var matmul(const Var& a, const Var& b) { return ad::matmul(a, b); }
   static Var reshape(const Var& x, const Shape& shape) { return ad::reshape(x, shape); }
   static Var broadcast_to(const Var& x, const Shape& shape) { return ad::broadcast_to(x, shape); }
