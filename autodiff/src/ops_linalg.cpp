@@ -109,10 +109,19 @@ struct Linear {  // W·x + b for matrices W and x; b summed over its broadcast d
 }  // namespace
 
 namespace {
-void check_bias(const Tensor& bias, const Shape& product) {
-  if (detail::broadcast_shapes(shape_of(bias), product, Linear::name) != product) {
+// The bias broadcasts to `product` without growing it: no more dimensions, each extent 1 or
+// the product's. (Checked without building shapes: a training step allocates nothing.)
+void check_bias(const Tensor& bias, std::span<const std::size_t> product) {
+  const auto& b = bias.shape();
+  bool fits = b.size() <= product.size();
+  for (std::size_t i = 1; fits && i <= b.size(); ++i) {
+    const std::size_t extent = b[b.size() - i];
+    fits = extent == 1 || extent == product[product.size() - i];
+  }
+  if (!fits) {
     throw ShapeError("chainrule: linear: the bias of shape " + to_string(shape_of(bias)) +
-                     " does not broadcast to the shape of W·x, " + to_string(product));
+                     " does not broadcast to the shape of W·x, " +
+                     to_string(Shape(product.begin(), product.end())));
   }
 }
 }  // namespace
@@ -123,7 +132,7 @@ Var linear(const Var& W, const Var& x, const Var& b) {
   const Tensor& bv = detail::value_of(b, Linear::name);
   if (wv.dimension() != 2 || xv.dimension() != 2) {
     const Var product = matmul(W, x);  // checks W's and x's shapes
-    check_bias(bv, shape_of(product.value()));
+    check_bias(bv, detail::shape_span(product.value()));
     return product + b;
   }
   if (wv.shape()[1] != xv.shape()[0]) {
@@ -131,7 +140,8 @@ Var linear(const Var& W, const Var& x, const Var& b) {
                      " and x of shape " + to_string(shape_of(xv)) + " are not aligned: " +
                      std::to_string(wv.shape()[1]) + " != " + std::to_string(xv.shape()[0]));
   }
-  check_bias(bv, Shape{wv.shape()[0], xv.shape()[1]});
+  const std::size_t product[] = {wv.shape()[0], xv.shape()[1]};
+  check_bias(bv, product);
   return detail::record<Linear>({&W, &x, &b}, [&](Node& n) {
     detail::gemm(wv, xv, n.value, /*assign=*/true, false, false);
     // In place: broadcast_binary reads each element of its first operand before writing it.
