@@ -133,11 +133,12 @@ def machine_description(build: Path, results: Path):
     info["packages"] = pkgs
     repo = str(Path(__file__).resolve().parent.parent)
     info["commit"] = run(["git", "-C", repo, "rev-parse", "--short", "HEAD"]) or "?"
-    dirty = run(["git", "-C", repo, "status", "--porcelain", "--untracked-files=no", "--",
+    # Names only (`status --porcelain` begins with a space that run()'s strip would eat).
+    dirty = run(["git", "-C", repo, "diff", "--name-only", "HEAD", "--",
                  "autodiff", "benchmarks/common", "benchmarks/torch", "benchmarks/CMakeLists.txt"])
     if dirty:
         info["commit"] += " + uncommitted changes in " + ", ".join(
-            sorted({line[3:].split("/")[0] for line in dirty.splitlines()}))
+            sorted({line.split("/")[0] for line in dirty.splitlines()}))
     return info
 
 

@@ -175,6 +175,9 @@ struct SweepState {
   static constexpr std::uint8_t kept = 4;
 
   std::uint32_t lowest = 0;
+  /// backward() names no inputs: a node is needed when it requires a gradient, read from
+  /// the node when the sweep gets there instead of marked in a pass over the whole tape.
+  bool every_requiring = false;
   std::vector<std::uint8_t> flags;
   std::vector<Tensor> adjoints;   // tensor sweep
   std::vector<Tensor> spare;      // buffers of adjoints no rule reads any more
@@ -268,6 +271,13 @@ class TapeImpl {
   Tape* owner_;
   TapeSlot* slot_;
 };
+
+/// Whether the sweep in `state` must visit node i (see SweepState::every_requiring).
+inline bool sweep_needs(const SweepState& state, const TapeImpl& tape, std::uint32_t i) {
+  if (i < state.lowest) return false;
+  if (state.every_requiring) return tape.node(i).requires_grad;
+  return (state.flags[i - state.lowest] & SweepState::needed) != 0;
+}
 
 /// False while a NoGradGuard of this thread is alive: operations then record constants.
 /// (constinit: read without a thread-local wrapper call on every recorded operation.)

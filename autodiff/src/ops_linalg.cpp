@@ -1,5 +1,8 @@
 // Matrix product (through BLAS), a layer's W·x + b, and transpose.
 
+#include <algorithm>
+#include <array>
+
 #include <xtensor-blas/xblas.hpp>
 #include <xtensor/xmanipulation.hpp>
 
@@ -124,6 +127,24 @@ void check_bias(const Tensor& bias, std::span<const std::size_t> product) {
                      to_string(Shape(product.begin(), product.end())));
   }
 }
+
+// out = the bias broadcast to (rows, cols); check_bias has checked it fits.
+void fill_with_bias(Tensor& out, const Tensor& bias, std::size_t rows, std::size_t cols) {
+  detail::reshape_to(out, std::array<std::size_t, 2>{rows, cols});
+  const auto& b = bias.shape();
+  const std::size_t bias_rows = b.size() == 2 ? b[0] : 1;
+  const std::size_t bias_cols = b.empty() ? 1 : b[b.size() - 1];
+  const double* source = bias.data();
+  double* row = out.data();
+  for (std::size_t i = 0; i < rows; ++i, row += cols) {
+    const double* bias_row = source + (bias_rows == 1 ? 0 : i * bias_cols);
+    if (bias_cols == 1) {
+      std::fill(row, row + cols, bias_row[0]);
+    } else {
+      std::copy(bias_row, bias_row + cols, row);
+    }
+  }
+}
 }  // namespace
 
 Var linear(const Var& W, const Var& x, const Var& b) {
@@ -143,9 +164,9 @@ Var linear(const Var& W, const Var& x, const Var& b) {
   const std::size_t product[] = {wv.shape()[0], xv.shape()[1]};
   check_bias(bv, product);
   return detail::record<Linear>({&W, &x, &b}, [&](Node& n) {
-    detail::gemm(wv, xv, n.value, /*assign=*/true, false, false);
-    // In place: broadcast_binary reads each element of its first operand before writing it.
-    detail::broadcast_binary(n.value, bv, n.value, [](double p, double c) { return p + c; });
+    // The bias first, then W·x added by the gemm (β = 1): no pass of its own for the bias.
+    fill_with_bias(n.value, bv, product[0], product[1]);
+    detail::gemm(wv, xv, n.value, /*assign=*/false, false, false);
   });
 }
 

@@ -11,9 +11,9 @@
 namespace chainrule::ad::detail {
 namespace {
 
-// Marks, in state.flags over [lowest, output], the nodes the sweep must visit (`needed`);
-// nothing is reached yet. With no inputs named, a node is needed when it requires a
-// gradient; otherwise when it is an input or depends on one.
+// Marks, in state.flags over [lowest, output], the nodes the sweep must visit (`needed`):
+// an input or a node that depends on one. Nothing is reached yet. With no inputs named, a
+// node is needed when it requires a gradient, which the sweep reads from the node itself.
 void mark_needed(const TapeImpl& tape, SweepState& state, std::uint32_t output,
                  std::span<const std::uint32_t> inputs) {
   const std::uint32_t lowest =
@@ -22,12 +22,8 @@ void mark_needed(const TapeImpl& tape, SweepState& state, std::uint32_t output,
   const std::size_t count = output - lowest + 1;
   state.flags.assign(count, 0);
   if (state.adjoints.size() < count) state.adjoints.resize(count);  // grows, buffers kept
-  if (inputs.empty()) {
-    for (std::uint32_t i = 0; i <= output; ++i) {
-      if (tape.node(i).requires_grad) state.flags[i] = SweepState::needed;
-    }
-    return;
-  }
+  state.every_requiring = inputs.empty();
+  if (inputs.empty()) return;
   for (std::uint32_t i : inputs) {
     if (i <= output) state.flags[i - lowest] = SweepState::needed | SweepState::kept;
   }
@@ -151,11 +147,11 @@ void Sweep::run(const Tensor& seed, bool accumulate_leaves) {
   state_.into_parameters = accumulate_leaves;
   check_seed(out.val(), seed);
   const std::uint32_t lowest = state_.lowest;
+  if (!sweep_needs(state_, tape_, output_)) return;
   std::uint8_t& out_flags = state_.flags[output_ - lowest];
-  if ((out_flags & SweepState::needed) == 0) return;
   state_.prepare_adjoint(output_ - lowest, seed.size());
   xt::noalias(state_.adjoints[output_ - lowest]) = seed;
-  out_flags |= SweepState::reached;
+  out_flags |= SweepState::needed | SweepState::reached;
   const bool anomaly = detect_anomaly();
   for (std::uint32_t i = output_ + 1; i-- > lowest;) {
     constexpr std::uint8_t visit = SweepState::needed | SweepState::reached;
@@ -188,12 +184,11 @@ std::vector<Var> Sweep::run_recorded(const Var& seed, std::span<const std::uint3
   const std::uint32_t lowest = state_.lowest;
   std::vector<Var>& adjoints = state_.var_adjoints;
   adjoints.assign(output_ - lowest + 1, Var());
-  if ((state_.flags[output_ - lowest] & SweepState::needed) != 0) adjoints.back() = seed;
+  if (sweep_needs(state_, tape_, output_)) adjoints.back() = seed;
   const bool anomaly = detect_anomaly();
   for (std::uint32_t i = output_ + 1; i-- > lowest;) {
     Node& n = tape_.node(i);
-    if ((state_.flags[i - lowest] & SweepState::needed) == 0 || n.is_leaf() ||
-        !adjoints[i - lowest].valid()) {
+    if (!sweep_needs(state_, tape_, i) || n.is_leaf() || !adjoints[i - lowest].valid()) {
       continue;
     }
     check_versions(tape_, n, op_);

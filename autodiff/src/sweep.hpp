@@ -151,10 +151,7 @@ class TensorSweep {
   const Tensor& out() const { return node_.val(); }
   const Tensor& in(std::size_t k) const { return tape_.node(node_.inputs[k]).val(); }
   std::size_t inputs() const { return node_.inputs.size(); }
-  bool needs(std::size_t k) const {
-    const std::uint32_t i = node_.inputs[k];
-    return i >= state_.lowest && (state_.flags[i - state_.lowest] & SweepState::needed) != 0;
-  }
+  bool needs(std::size_t k) const { return sweep_needs(state_, tape_, node_.inputs[k]); }
   template <class P>
   const P& params() const {
     return node_.get_params<P>();
@@ -231,7 +228,7 @@ class TensorSweep {
         (state_.flags[own] & SweepState::kept) == 0 &&
         shapes_equal(grad().shape(), in(k).shape())) {
       std::swap(state_.adjoints[own], state_.adjoints[slot]);
-      state_.flags[slot] |= SweepState::reached;
+      state_.flags[slot] |= SweepState::needed | SweepState::reached;
       return;
     }
     accumulate(k, grad());
@@ -321,7 +318,7 @@ class TensorSweep {
     const bool first = (flags & SweepState::reached) == 0;
     if (first) state_.prepare_adjoint(slot, in(k).size());
     write(state_.adjoints[slot], first);
-    flags |= SweepState::reached;
+    flags |= SweepState::needed | SweepState::reached;  // needed: known, since written
   }
 
   /// adjoint = e or adjoint += e as one flat loop, when e's operands are all laid out like the
@@ -362,10 +359,7 @@ class GraphSweep {
   Var out() const { return tape_.handle(index_); }
   Var in(std::size_t k) const { return tape_.handle(node().inputs[k]); }
   std::size_t inputs() const { return node().inputs.size(); }
-  bool needs(std::size_t k) const {
-    const std::uint32_t i = node().inputs[k];
-    return i >= state_.lowest && (state_.flags[i - state_.lowest] & SweepState::needed) != 0;
-  }
+  bool needs(std::size_t k) const { return sweep_needs(state_, tape_, node().inputs[k]); }
   template <class P>
   const P& params() const {
     return node().get_params<P>();
