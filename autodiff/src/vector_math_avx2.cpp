@@ -88,12 +88,7 @@ void sigmoid_gradient_kernel(const double* g, const double* x, double* out, std:
     if (add) v += Batch::load_unaligned(out + i);
     v.store_unaligned(out + i);
   }
-  for (; i < n; ++i) {  // the tail: at most three elements
-    const double e = std::exp(-std::fabs(x[i]));
-    const double d = 1.0 + e;
-    const double v = g[i] * (e / (d * d));
-    out[i] = add ? out[i] + v : v;
-  }
+  if (i < n) scalar_kernels().sigmoid_gradient(g + i, x + i, out + i, n - i, add);  // the tail
 }
 
 }  // namespace
