@@ -110,6 +110,9 @@ BOOST_AUTO_TEST_CASE(log_matches_glibc) {
   const auto op = [](const ad::Var& v) { return ad::log(v); };
   const auto reference = [](double v) { return std::log(v); };
   check_function("log", op, reference, 0.0, 4.0);
+  check_function("log", op, reference, 1.0 - 1e-6, 1.0 + 1e-6);  // where ln x → 0
+  check_function("log", op, reference, 0.70, 0.72);              // around √2/2, where m is halved
+  check_function("log", op, reference, 1.40, 1.43);              // around √2
   check_function("log", op, reference, -1.0, 1e300);
 }
 
