@@ -218,12 +218,9 @@ class TensorSweep {
   /// a large buffer moves over instead of being copied.
   void hand_over_grad(std::size_t k) {
     if (!needs(k)) return;
-    const std::uint32_t input = node_.inputs[k];
     const std::uint32_t own = index_ - state_.lowest;
-    const std::uint32_t slot = input - state_.lowest;
-    const bool into_parameter =
-        state_.into_parameters && tape_.node(input).leaf == LeafKind::parameter;
-    if (!into_parameter && SweepState::recycled(grad().size()) &&
+    const std::uint32_t slot = node_.inputs[k] - state_.lowest;
+    if (!lands_in_parameter(k) && SweepState::recycled(grad().size()) &&
         (state_.flags[slot] & SweepState::reached) == 0 &&
         (state_.flags[own] & SweepState::kept) == 0 &&
         shapes_equal(grad().shape(), in(k).shape())) {
@@ -279,7 +276,7 @@ class TensorSweep {
   }
   void accumulate(std::size_t k, const UnaryKernelGradient& u) {
     write_into(k, [&](Tensor& adj, bool assign) {
-      if (assign) adj.resize(u.x.shape());
+      if (assign) reshape_to(adj, u.x.shape());
       u.kernel(u.grad.data(), u.x.data(), adj.data(), u.x.size(), /*add=*/!assign);
     });
   }
@@ -306,12 +303,9 @@ class TensorSweep {
   template <class Write>
   void write_into(std::size_t k, Write&& write) {
     if (!needs(k)) return;
-    if (state_.into_parameters) {
-      const Node& target = tape_.node(node_.inputs[k]);
-      if (target.leaf == LeafKind::parameter) {
-        target.parameter->add_to_grad(write);
-        return;
-      }
+    if (lands_in_parameter(k)) {
+      tape_.node(node_.inputs[k]).parameter->add_to_grad(write);
+      return;
     }
     const std::uint32_t slot = node_.inputs[k] - state_.lowest;
     std::uint8_t& flags = state_.flags[slot];
@@ -319,6 +313,12 @@ class TensorSweep {
     if (first) state_.prepare_adjoint(slot, in(k).size());
     write(state_.adjoints[slot], first);
     flags |= SweepState::needed | SweepState::reached;  // needed: known, since written
+  }
+
+  /// In backward(), input k's contribution goes to Parameter::grad (a Parameter leaf has no
+  /// adjoint).
+  bool lands_in_parameter(std::size_t k) const {
+    return state_.into_parameters && tape_.node(node_.inputs[k]).leaf == LeafKind::parameter;
   }
 
   /// adjoint = e or adjoint += e as one flat loop, when e's operands are all laid out like the

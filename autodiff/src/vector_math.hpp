@@ -1,9 +1,9 @@
 #pragma once
 // Internal: exp, log, tanh and the sigmoid over contiguous arrays, vectorised in the default
-// build. The library is compiled for baseline x86-64 (SSE2, where glibc's
-// scalar exp beats a vector one), so the AVX2 + FMA kernels live in their own translation unit and
-// are chosen at start-up when the CPU has them; other CPUs run the scalar loops. Either way each
-// result is within 2 ulp of glibc's (tests/autodiff/vector_math_test.cpp checks a dense grid).
+// build. The library is compiled for baseline x86-64 (SSE2, where glibc's scalar exp beats a
+// vector one), so the AVX2 + FMA kernels live in their own translation unit and are chosen at
+// start-up when the CPU has them; other CPUs run the scalar loops. Either way each result is
+// within 2 ulp of glibc's (tests/autodiff/vector_math_test.cpp checks a dense grid).
 
 #include <cstddef>
 

@@ -20,7 +20,16 @@ namespace chainrule::ad::detail::vector_math {
 namespace {
 
 using Batch = xsimd::batch<double, xsimd::fma3<xsimd::avx2>>;
+using Bits = xsimd::batch<std::int64_t, xsimd::fma3<xsimd::avx2>>;  // the same lanes as integers
 constexpr std::size_t lanes = Batch::size;
+
+// f from glibc on every lane: for batches with a lane outside a kernel's fast range.
+Batch glibc_lanes(Batch x, double (*f)(double)) {
+  alignas(32) double v[lanes];
+  x.store_aligned(v);
+  for (double& e : v) e = f(e);
+  return Batch::load_aligned(v);
+}
 
 // eˣ for x in [−708.39, 709.43] (normal results), the classic way: x = n·ln 2 + r with
 // |r| ≤ ln 2 / 2, eʳ by its Taylor series to r¹³ (the next term is below 2⁻⁵⁷), and 2ⁿ added to
@@ -28,7 +37,6 @@ constexpr std::size_t lanes = Batch::size;
 // `shifted`: no double-to-integer conversion, which AVX2 lacks (xsimd's exp emulates one, and
 // runs at glibc's speed).
 Batch exp_in_range(Batch x) {
-  using Bits = xsimd::batch<std::int64_t, xsimd::fma3<xsimd::avx2>>;
   const Batch shifter(0x1.8p52);
   const Batch shifted = xsimd::fma(x, Batch(0x1.71547652b82fep0), shifter);  // x/ln 2 + 1.5·2⁵²
   const Batch n = shifted - shifter;
@@ -47,10 +55,7 @@ Batch exp_in_range(Batch x) {
 // Outside that range (overflow, subnormal results, NaN) glibc takes the whole batch.
 Batch exp_batch(Batch x) {
   if (xsimd::all((x >= Batch(-708.39)) & (x <= Batch(709.43)))) return exp_in_range(x);
-  alignas(32) double v[lanes];
-  x.store_aligned(v);
-  for (double& e : v) e = std::exp(e);
-  return Batch::load_aligned(v);
+  return glibc_lanes(x, [](double v) { return std::exp(v); });
 }
 
 // ln x for positive normal x, as fdlibm's e_log.c (< 1 ulp): x = 2ᵏ·m with m in [√2/2, √2),
@@ -58,7 +63,6 @@ Batch exp_batch(Batch x) {
 // polynomial. k is read from the exponent bits and made a double by the 2⁵² trick (AVX2 has
 // no integer-to-double conversion for 64-bit lanes).
 Batch log_in_range(Batch x) {
-  using Bits = xsimd::batch<std::int64_t, xsimd::fma3<xsimd::avx2>>;
   const Bits bits = xsimd::bitwise_cast<Bits>(x);
   const Bits mantissa_mask(0x000fffffffffffffLL);
   const Bits one_exponent(0x3ff0000000000000LL);
@@ -94,10 +98,7 @@ Batch log_batch(Batch x) {
   if (xsimd::all((x >= Batch(0x1p-1022)) & (x < Batch(std::numeric_limits<double>::infinity())))) {
     return log_in_range(x);
   }
-  alignas(32) double v[lanes];
-  x.store_aligned(v);
-  for (double& e : v) e = std::log(e);
-  return Batch::load_aligned(v);
+  return glibc_lanes(x, [](double v) { return std::log(v); });
 }
 
 Batch sigmoid_batch(Batch x) {
